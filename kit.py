@@ -425,6 +425,17 @@ class Tokens:
     def __len__(self): return len(self.lengths)
     def __getitem__(self, i): return self.flat[self.offsets[i]:self.offsets[i + 1]]
 
+    def canonical_order(self):
+        """Longest first, ties broken by the token ids themselves: the same rows always make the same batches,
+        whatever their order, so predictions do not depend on it (bf16 results vary with batch shapes)."""
+        n = len(self)
+        if n == 0: return np.zeros(0, np.int64)
+        L = int(self.lengths.max())
+        grid = np.zeros((n, L), np.int64)
+        mask = np.arange(L) < self.lengths[:, None]
+        grid[mask] = self.flat
+        return np.lexsort([grid[:, j] for j in range(L - 1, -1, -1)] + [-self.lengths])
+
 
 def _round_up(n, m): return -(-n // m) * m
 
@@ -446,7 +457,7 @@ class Loader:
     def batches(self, epoch=0):
         n, bs, lengths = len(self.rows), self.bs, self.tokens.lengths
         if not self.shuffle:
-            order = np.argsort(-lengths, kind='stable')
+            order = self.tokens.canonical_order()
             return [order[i:i + bs] for i in range(0, n, bs)]
         rng = np.random.default_rng([self.seed, epoch])
         perm, chunk, out = rng.permutation(n), bs * 50, []
@@ -477,7 +488,7 @@ class Loader:
             x[n:, 0], m[n:, 0] = (self.tokens[pos[0]][0] if n else self.pad_id), 1
         y = np.zeros(B, dtype=np.float32); y[:n] = self.labels[pos]
         w = np.zeros(B, dtype=np.float32); w[:n] = 1
-        idx = np.full(B, -1, dtype=np.int64); idx[:n] = pos
+        idx = np.full(B, -1, dtype=np.int64); idx[:n] = self.rows[pos]  # row numbers in the frame
         return dict(input_ids=torch.from_numpy(x), attention_mask=torch.from_numpy(m), labels=torch.from_numpy(y),
                     weight=torch.from_numpy(w), idx=torch.from_numpy(idx))
 

@@ -1,0 +1,86 @@
+"""Shared fixtures. Tests read the real data from $KIT_DATA when it is set (CI: ../shared/data/uspppm) and
+build tiny in-code samples otherwise. Nothing is downloaded: HF_HUB_OFFLINE=1."""
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
+os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+os.environ.setdefault('KIT_SMOKE', '1')  # notebooks run by nbval in smoke mode
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kit
+
+WORDS = ('valve pump gear shaft rotor blade sensor signal circuit laser lens optic fiber cable antenna polymer resin '
+         'coating alloy steel copper battery cell anode cathode engine piston nozzle filter membrane catalyst').split()
+CONTEXTS = ['A47', 'B60', 'C08', 'F16', 'G01', 'H01', 'H04', 'E21']
+
+
+def make_pairs(n_anchors=80, per_anchor=15, seed=0):
+    """A learnable stand-in for train.csv: the score follows how many words the target shares with the anchor."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in range(n_anchors):
+        aw = list(rng.choice(WORDS, 2, replace=False))
+        ctx = CONTEXTS[a % len(CONTEXTS)]
+        for t in range(per_anchor):
+            kind = t % 5
+            other = [w for w in WORDS if w not in aw]
+            if kind == 4: tw, score = aw[::-1], 1.0
+            elif kind == 3: tw, score = aw + [rng.choice(other)], 0.75
+            elif kind == 2: tw, score = [aw[0], rng.choice(other)], 0.5
+            elif kind == 1: tw, score = [rng.choice(other), aw[1][:3] + 'ing'], 0.25
+            else: tw, score = list(rng.choice(other, 2, replace=False)), 0.0
+            rows.append(dict(id=f'{a:03d}{t:03d}', anchor=' '.join(aw) + f' {a}', target=' '.join(tw), context=ctx, score=score))
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope='session')
+def real_data():
+    """The real competition folder, or None when KIT_DATA is not set."""
+    p = os.environ.get('KIT_DATA')
+    return Path(p) if p and (Path(p) / 'train.csv').is_file() else None
+
+
+@pytest.fixture(scope='session')
+def data_dir(tmp_path_factory, real_data):
+    """A folder with train.csv and test.csv: the real one, or a tiny generated one."""
+    if real_data is not None: return real_data
+    d = tmp_path_factory.mktemp('data')
+    df = make_pairs()
+    df.to_csv(d / 'train.csv', index=False)
+    make_pairs(6, 6, seed=1).drop(columns='score').to_csv(d / 'test.csv', index=False)
+    return d
+
+
+@pytest.fixture(scope='session')
+def train_df(data_dir):
+    return kit.load_data(data_dir)[0]
+
+
+@pytest.fixture(scope='session')
+def small_df(train_df):
+    """About 3,000 rows of whole anchors (all of them for the generated sample)."""
+    anchors = train_df.anchor.unique()[:60]
+    return train_df[train_df.anchor.isin(anchors)].reset_index(drop=True)
+
+
+@pytest.fixture(scope='session')
+def hf():
+    """(arch, config, tokenizer, model) of the embedded model; tests that change the model copy it."""
+    return kit.get_hf_objects(seed=42)
+
+
+@pytest.fixture()
+def tokz(hf):
+    return hf[2]
+
+
+def fresh_model(pooling='cls', seed=42, **kw):
+    return kit.get_hf_objects(pooling=pooling, seed=seed, **kw)[3]

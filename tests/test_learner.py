@@ -1,0 +1,151 @@
+"""The Learner: a short real fit that must learn, the schedule, lr_find, predictions, save/load, submissions."""
+import json
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import fresh_model
+
+import kit
+
+
+@pytest.fixture(scope='module')
+def fitted(small_df, hf, tmp_path_factory):
+    """One epoch of the embedded model (mean pooling) on ~3,000 real rows (or the generated sample)."""
+    tokz = hf[2]
+    _, val = kit.anchor_split(small_df)
+    get_x = partial(kit.build_inputs, sep=f' {tokz.sep_token} ')
+    dls = kit.get_dls(small_df, get_x, tokz, val, batch_size=64)
+    learn = kit.get_learner(dls, fresh_model('mean'), progress=False)
+    learn.fit_one_cycle(3 if len(small_df) < 2000 else 1, 5e-4 if len(small_df) < 2000 else 3e-4)
+    return learn
+
+
+def test_a_short_fit_learns(fitted):
+    h = fitted.history
+    assert list(h.columns[:5]) == ['epoch', 'train_loss', 'valid_loss', 'pearson', 'time']
+    assert h.pearson.iloc[-1] > 0.3, h
+    assert np.isfinite(h.train_loss).all() and (h.time > 0).all()
+    assert len(fitted.losses) == len(h) * len(fitted.dls.train)
+
+
+def test_validate_matches_the_last_epoch(fitted):
+    v = fitted.validate()
+    assert v['pearson'] == pytest.approx(fitted.history.pearson.iloc[-1], abs=1e-6)
+    assert v['valid_loss'] == pytest.approx(fitted.history.valid_loss.iloc[-1], abs=1e-6)
+
+
+def test_predictions_come_back_in_input_order(fitted, small_df):
+    df = small_df.iloc[fitted.dls.val_idxs]
+    p = fitted.predict(df)
+    shuffled = df.sample(frac=1, random_state=0)
+    ps = fitted.predict(shuffled)
+    np.testing.assert_allclose(ps, pd.Series(p, index=df.index)[shuffled.index].values, atol=1e-6)
+    np.testing.assert_allclose(fitted.get_preds(), p, atol=1e-6)  # the valid set, in its own order
+    assert p.dtype == np.float32 and len(p) == len(df)
+
+
+def test_metrics_table_is_printed(small_df, hf, capsys):
+    tokz = hf[2]
+    df = small_df.iloc[:300]
+    dls = kit.get_dls(df, partial(kit.build_inputs), tokz, np.arange(200, 300), batch_size=64)
+    kit.get_learner(dls, fresh_model(), progress=False).fit_one_cycle(1, 1e-4)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ['epoch', 'train_loss', 'valid_loss', 'pearson', 'time']
+    assert out[1].split()[0] == '0' and len(out[1].split()) == 5
+
+
+def test_one_cycle_schedule_is_fastais():
+    m = kit.one_cycle(100, pct_start=0.25, div=25, div_final=1e5)
+    assert m[0] == pytest.approx(1 / 25) and m.argmax() == 25 and m.max() == pytest.approx(1)
+    assert m[-1] < 1e-3 and (np.diff(m[:25]) > 0).all() and (np.diff(m[25:]) < 0).all()
+
+
+def test_layer_groups_and_discriminative_lrs(hf):
+    model = fresh_model()
+    groups = kit.layer_groups(model)
+    assert len(groups) == 8  # embeddings, 6 encoder layers, head
+    assert all('embeddings' in n for n in groups[0]) and all('.layer.5.' in n for n in groups[6])
+    assert {n.split('.')[0] for n in groups[-1]} == {'bert', 'classifier'} and any('pooler' in n for n in groups[-1])
+    lrs = kit._group_lrs(slice(1e-6, 1e-4), len(groups))
+    assert lrs[0] == pytest.approx(1e-6) and lrs[-1] == pytest.approx(1e-4)
+    assert np.allclose(np.diff(np.log(lrs)), np.log(100) / 7)  # geometric
+    learn = kit.Learner(None, model, progress=False)
+    learn._make_opt()
+    for g in learn.opt.param_groups:  # no weight decay on biases and LayerNorm weights
+        assert (g['weight_decay'] == 0) == all(p.ndim == 1 for p in g['params'])
+
+
+def test_precision_follows_the_hardware(monkeypatch):
+    monkeypatch.setattr(kit, 'cpu_has_bf16', lambda: True)
+    assert kit.amp_dtype('cpu') == torch.bfloat16 and kit.amp_dtype('cpu', use_fp16=False) is None
+    monkeypatch.setattr(kit, 'cpu_has_bf16', lambda: False)
+    assert kit.amp_dtype('cpu') is None
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda d=None: (7, 5))  # a T4
+    assert kit.amp_dtype('cuda') == torch.float16
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda d=None: (9, 0))  # an H100
+    assert kit.amp_dtype('cuda') == torch.bfloat16
+
+
+def test_lr_find_suggests_and_restores(small_df, hf):
+    tokz = hf[2]
+    dls = kit.get_dls(small_df.iloc[:640], partial(kit.build_inputs), tokz, [], batch_size=32)
+    learn = kit.get_learner(dls, fresh_model(), progress=False)
+    before = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    sugg = learn.lr_find(num_it=40, show_plot=False)
+    assert set(sugg) == {'minimum', 'steep', 'valley', 'slide'} and all(1e-7 <= v <= 10 for v in sugg.values())
+    assert sugg.valley == sugg['valley']
+    for k, v in learn.model.state_dict().items(): torch.testing.assert_close(v, before[k], rtol=0, atol=0)
+    assert not learn.opt.state  # the optimizer as it was: no moments yet
+    res = learn.lr_find_results
+    assert res['lrs'][0] == pytest.approx(1e-7) and len(res['losses']) == len(res['lrs'])
+
+
+def test_suggestion_functions_on_a_known_curve():
+    lrs = np.geomspace(1e-6, 1, 90)
+    x = np.log10(lrs)
+    losses = 1 + 0.5 * np.tanh(-(x + 3.5)) + np.where(x > -1.5, (x + 1.5) ** 2, 0)  # falls around 3e-4, rises after 3e-2
+    assert 1e-5 < kit.steep(lrs, losses)[0] < 1e-3
+    assert 1e-4 < kit.valley(lrs, losses)[0] < 3e-2
+    assert kit.minimum(lrs, losses)[0] == pytest.approx(lrs[np.argmin(losses)] / 10)
+
+
+def test_save_and_load_round_trip(fitted, small_df, tmp_path):
+    df = small_df.iloc[:50]
+    p = fitted.predict(df)
+    path = fitted.save(tmp_path / 'model')
+    meta = json.loads((path / 'kit.json').read_text())
+    assert meta['inputs'] == {'sep': ' [SEP] '} and meta['pooling'] == 'mean' and meta['kit_version'] == kit.__version__
+    assert (path / 'model.safetensors').is_file() and not list(path.glob('*.bin')) and not list(path.glob('*.pkl'))
+    loaded = kit.load_learner(path)
+    np.testing.assert_allclose(loaded.predict(df), p, atol=1e-5)
+    # into an existing learner too
+    other = kit.get_learner(fitted.dls, fresh_model('mean', seed=7), progress=False)
+    np.testing.assert_allclose(other.load(path).predict(df), p, atol=1e-5)
+    # half-precision weights for a smaller upload still load and predict alike
+    half = fitted.save(tmp_path / 'half', dtype=torch.float16)
+    assert (half / 'model.safetensors').stat().st_size < 0.6 * (path / 'model.safetensors').stat().st_size
+    np.testing.assert_allclose(kit.load_learner(half).predict(df), p, atol=0.02)
+    assert not [f for f in tmp_path.iterdir() if f.name.startswith('.')]  # no temporary folders left
+
+
+def test_write_submission(tmp_path, data_dir):
+    _, tst = kit.load_data(data_dir)
+    out = tmp_path / 'submission.csv'
+    preds = np.linspace(-0.2, 1.2, len(tst))
+    sub = kit.write_submission(preds, tst, out)
+    back = pd.read_csv(out, dtype={'id': str})
+    assert back.id.tolist() == tst.id.tolist() and back.score.between(0, 1).all()
+    assert back.score.iloc[0] == 0 and back.score.iloc[-1] == 1 and list(back.columns) == ['id', 'score']
+    before = out.read_bytes()
+    for bad, match in [(np.r_[preds[:-1], np.nan], 'NaN or inf'), (np.r_[preds[:-1], np.inf], 'NaN or inf'),
+                       (preds[:-1], 'predictions for')]:
+        with pytest.raises(ValueError, match=match):
+            kit.write_submission(bad, tst, out)
+    reordered = tst.iloc[::-1].reset_index(drop=True)
+    reordered.attrs = tst.attrs
+    with pytest.raises(kit.DataError, match='order differs'):
+        kit.write_submission(preds, reordered, out)
+    assert out.read_bytes() == before  # a refusal never touches the file
