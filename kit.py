@@ -40,6 +40,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __version__ = '0.1.0'
+__all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
+           'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'get_dls',
+           'DataLoaders', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
+           'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log']
 
 # ----------------------------------------------------------------------------------------------------
 # config: the defaults a reader may want to change, in one place
@@ -285,7 +289,9 @@ def add_special_tokens(tokenizer, model, tokens):
     tokenizer.add_tokens(tokens, special_tokens=True)
     ids = tokenizer.convert_tokens_to_ids(tokens)
     emb = model.get_input_embeddings()
-    if max(ids) >= emb.weight.shape[0]: model.resize_token_embeddings(len(tokenizer))
+    if max(ids) >= emb.weight.shape[0]:
+        try: model.resize_token_embeddings(len(tokenizer), mean_resizing=False)  # we set the new rows below
+        except TypeError: model.resize_token_embeddings(len(tokenizer))         # transformers < 4.46
     emb = model.get_input_embeddings()
     with torch.no_grad():
         emb.weight[ids] = emb.weight[:n_before].mean(0, keepdim=True).to(emb.weight.dtype)
@@ -321,7 +327,7 @@ class MeanPoolModel(nn.Module):
             return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
 
     def get_input_embeddings(self): return self.backbone.get_input_embeddings()
-    def resize_token_embeddings(self, n): return self.backbone.resize_token_embeddings(n)
+    def resize_token_embeddings(self, n, **kw): return self.backbone.resize_token_embeddings(n, **kw)
 
     def save_pretrained(self, path, **kwargs):
         from safetensors.torch import save_file
@@ -1419,3 +1425,48 @@ def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs)
     Options: loss ('mse', 'bce', 'pearson'), clip, ema, checkpoint (save each epoch under path/models),
     cuda_graphs, precision ('bf16', 'fp16', 'fp32'), device, progress."""
     return Learner(dls, model, weight_decay=weight_decay, use_fp16=use_fp16, seed=seed, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------------
+# command line: `python kit.py COMMAND ...` (headless runs and Kaggle script kernels)
+def run_notebook(nb_path, out=None, timeout=None, cwd='.'):
+    """Execute a notebook headless, printing each cell's text output as it arrives; save the executed copy."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            c, t = msg['content'], msg['msg_type']
+            if t == 'stream': sys.stdout.write(c['text']); sys.stdout.flush()
+            elif t in ('execute_result', 'display_data') and 'text/plain' in c.get('data', {}) \
+                    and not any('widget' in k for k in c['data']):
+                print(c['data']['text/plain'], flush=True)
+            return super().output(outs, msg, display_id, cell_index)
+
+    here = str(Path(__file__).resolve().parent)  # the kernel imports this kit.py, wherever it runs
+    os.environ['PYTHONPATH'] = os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p])
+    nb = nbformat.read(nb_path, as_version=4)
+    client = Client(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(cwd)}})
+    try: client.execute()
+    finally:
+        if out:
+            with atomic_write(out) as f: nbformat.write(nb, f)
+            print(f'executed notebook saved to {out}')
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(prog='kit.py', description=__doc__.split('\n')[0])
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    p = sub.add_parser('notebook', help='run a notebook headless (e.g. notebooks/walkthrough.ipynb), printing its output')
+    p.add_argument('path'); p.add_argument('--out', help='where to save the executed notebook')
+    p.add_argument('--smoke', action='store_true', help='KIT_SMOKE=1: a few minutes on a slice of the data')
+    args = ap.parse_args(argv)
+    if args.cmd == 'notebook':
+        if args.smoke: os.environ['KIT_SMOKE'] = '1'
+        out = args.out or str(Path('runs') / Path(args.path).name)
+        run_notebook(args.path, out=out)
+
+
+if __name__ == '__main__':
+    main()

@@ -8,6 +8,8 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
 os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
 os.environ.setdefault('KIT_SMOKE', '1')  # notebooks run by nbval in smoke mode
+import tempfile
+os.environ.setdefault('KIT_OUT', tempfile.mkdtemp(prefix='kit-nb-'))  # where the notebooks write submission.csv
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 

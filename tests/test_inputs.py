@@ -2,7 +2,6 @@
 import pandas as pd
 import pytest
 import torch
-from conftest import fresh_model
 
 import kit
 
