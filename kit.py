@@ -347,6 +347,69 @@ def fp32_head(model):
     return model
 
 
+def cache_relative_positions():
+    """DeBERTa rebuilds its relative-position table in every forward, copying a scalar from the host: a CUDA graph
+    cannot capture that copy. The table depends only on the lengths, so build it once per shape and reuse it."""
+    try: from transformers.models.deberta_v2 import modeling_deberta_v2 as m
+    except ImportError: return
+    orig = m.build_relative_position
+    if getattr(orig, '_kit_cached', False): return
+    cache = {}
+    def key(a): return (tuple(a.shape[-2:]), str(a.device)) if torch.is_tensor(a) else a
+    @functools.wraps(orig)
+    def cached(*args, **kwargs):
+        k = (tuple(key(a) for a in args), tuple(sorted((n, key(v)) for n, v in kwargs.items())))
+        if k not in cache: cache[k] = orig(*args, **kwargs)
+        return cache[k]
+    cached._kit_cached = True
+    m.build_relative_position = cached
+
+
+def _keep_mask(x, p):
+    """A Bernoulli(1 - p) keep-mask from a quarter of the random draws: on CPU torch draws each number in turn
+    (one mt19937 generator), which made dropout about a sixth of a MiniLM training step. Each 64-bit draw gives four
+    16-bit uniforms; p is resolved to 1/65536."""
+    n = x.numel()
+    r = torch.randint(-2**63, 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=x.device).view(torch.int16)[:n]
+    return (r >= -32768 + int(round(p * 65536))).view(x.shape)
+
+
+def fast_dropout(x, p=0.5, training=True):
+    """`F.dropout` with the cheap CPU mask of `_keep_mask`."""
+    if not training or p == 0: return x
+    return x * _keep_mask(x, p) * (1.0 / (1.0 - p))
+
+
+def _kit_cpu_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+    """Eager attention (the math of transformers' own) with `fast_dropout`: for the short inputs of this data the
+    matmul path is faster on CPU than SDPA's kernels, and its dropout mask is cheaper."""
+    scaling = query.size(-1) ** -0.5 if scaling is None else scaling
+    w = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None: w = w + attention_mask
+    w = fast_dropout(F.softmax(w, dim=-1), dropout, module.training)
+    return torch.matmul(w, value).transpose(1, 2).contiguous(), w
+
+
+def cpu_speedups(model):
+    """On CPU: every nn.Dropout draws its mask with `fast_dropout`, and attention runs as eager matmuls with it
+    (transformers 5 attention interface; older versions keep their attention). The maths is unchanged."""
+    for m in model.modules():
+        if isinstance(m, nn.Dropout) and not getattr(m, '_kit_fast', False):
+            m.forward = (lambda self: lambda x: fast_dropout(x, self.p, self.training))(m)
+            m._kit_fast = True
+    try:
+        from transformers import AttentionInterface
+        from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
+        AttentionInterface.register('kit_cpu', _kit_cpu_attention)
+        ALL_MASK_ATTENTION_FUNCTIONS.register('kit_cpu', eager_mask)
+        target = getattr(model, 'backbone', model)
+        if getattr(target.config, '_attn_implementation', None) in ('sdpa', 'eager'):
+            target.set_attn_implementation('kit_cpu')
+    except (ImportError, AttributeError, ValueError, KeyError, TypeError):
+        pass
+    return model
+
+
 def _set_dropout(config, p):
     for k, v in list(vars(config).items()):
         if 'dropout' in k and isinstance(v, (int, float)) and not isinstance(v, bool): setattr(config, k, p)
@@ -686,6 +749,8 @@ class Learner:
         self.device = torch.device(device) if device is not None else default_device()
         self.model.to(self.device)
         fp32_head(self.model)
+        if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): cache_relative_positions()
+        if self.device.type == 'cpu': cpu_speedups(self.model)
         dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
         self.amp = dt[precision] if precision is not None else amp_dtype(self.device, use_fp16)
         self.scaler = _grad_scaler(self.device) if self.amp == torch.float16 else None
@@ -941,6 +1006,14 @@ class Learner:
                     self._step(batches[i], i, n_global[i])
                     if (i + 1) % self.check_every == 0 or i == len(batches) - 1:
                         checked = self._check(checked, i + 1, epoch, n_batches, lrs, mults, n_global, bar)
+            except torch.cuda.OutOfMemoryError as e:
+                shape = tuple(batches[i]['input_ids'].shape)
+                self._graphs, self._graph_pool = {}, None
+                self._restore_snapshot(); gc.collect(); torch.cuda.empty_cache()
+                raise torch.cuda.OutOfMemoryError(
+                    f'out of GPU memory in epoch {epoch}, step {i}, at batch size {self.dls.bs} (batch shape {shape}). '
+                    f'Try get_dls(..., batch_size={max(1, self.dls.bs // 2)}), a smaller max_length, use_fp16=True, or a '
+                    f'smaller model; the weights were restored to the end of the last epoch. ({e})') from None
             except KeyboardInterrupt:
                 self._restore_snapshot()
                 log(f'\ninterrupted in epoch {epoch}: weights restored to the end of epoch {epoch - 1}. '
@@ -1428,6 +1501,248 @@ def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------------
+# recipes: everything that makes a model, as a plain dict
+DEFAULT_RECIPE = dict(
+    model=None,             # checkpoint: hub name or folder; None = the embedded all-MiniLM-L6-v2
+    pooling='cls',          # 'cls' (the model's own head) or 'mean' (how sentence-transformers were trained)
+    inputs=dict(sep='tokenizer'),  # build_inputs options; sep 'tokenizer' = f' {tokenizer.sep_token} ',
+                                   # context 'title' = CPC titles instead of codes (load_cpc_texts)
+    epochs=4, lr=3e-4, batch_size=128, weight_decay=0.01,
+    loss='mse',             # 'mse', 'bce' (on the [0, 1] score) or 'pearson'
+    llrd=None,              # layer-wise lr decay: each layer group gets llrd x the lr of the group above it
+    ema=None,               # decay of an exponential moving average of the weights (e.g. 0.995)
+    dropout=None,           # override every dropout probability of the model config
+    clip=None, max_length=None, seed=42)
+
+RECIPES = {
+    # the walkthrough's first recipe: the tokenizer's separator, the model's own head, MSE
+    'walkthrough': dict(DEFAULT_RECIPE),
+}
+
+
+def resolve_recipe(recipe, **overrides):
+    """A full recipe dict from a name in RECIPES or a (partial) dict, with `overrides` that are not None."""
+    if isinstance(recipe, str):
+        if recipe not in RECIPES: raise KeyError(f'unknown recipe {recipe!r}; known: {sorted(RECIPES)}')
+        recipe = RECIPES[recipe]
+    unknown = set(recipe) - set(DEFAULT_RECIPE)
+    if unknown: raise KeyError(f'unknown recipe keys {sorted(unknown)}; known: {sorted(DEFAULT_RECIPE)}')
+    r = {**DEFAULT_RECIPE, **recipe, 'inputs': dict(recipe.get('inputs', DEFAULT_RECIPE['inputs']))}
+    r.update({k: v for k, v in overrides.items() if v is not None})
+    return r
+
+
+def recipe_get_x(inputs, tokenizer):
+    """The `partial(build_inputs, ...)` of a recipe's inputs, with the separator and CPC titles resolved, so the
+    saved model folder holds everything needed to rebuild them offline."""
+    kw = dict(inputs)
+    if kw.get('sep', 'tokenizer') == 'tokenizer': kw['sep'] = f' {tokenizer.sep_token} '
+    if kw.pop('context', 'code') == 'title': kw['context_map'] = load_cpc_texts()
+    return partial(build_inputs, **kw)
+
+
+def make_learner(recipe, df, val_idxs=(), trn_idxs=None, seed=None, **learner_kw):
+    """Model, tokenizer, inputs, DataLoaders and Learner of a recipe (a name or a dict)."""
+    r = resolve_recipe(recipe, seed=seed)
+    _, _, tokz, model = get_hf_objects(r['model'], pooling=r['pooling'], dropout=r['dropout'], seed=r['seed'])
+    if r['inputs'].get('section_tokens'): add_special_tokens(tokz, model, section_tokens())
+    dls = get_dls(df, recipe_get_x(r['inputs'], tokz), tokz, val_idxs, batch_size=r['batch_size'], seed=r['seed'],
+                  trn_idxs=trn_idxs, max_length=r['max_length'])
+    return get_learner(dls, model, weight_decay=r['weight_decay'], seed=r['seed'], loss=r['loss'], ema=r['ema'],
+                       clip=r['clip'], recipe=r, **learner_kw)
+
+
+def fit_recipe(learn, recipe=None):
+    """fit_one_cycle with the recipe's epochs and lr (spread by layer-wise decay when `llrd` is set)."""
+    r = resolve_recipe(recipe or learn.recipe)
+    lr = r['lr']
+    if r['llrd']: lr = slice(r['lr'] * r['llrd'] ** (len(layer_groups(learn.model)) - 1), r['lr'])
+    return learn.fit_one_cycle(r['epochs'], lr)
+
+
+# ----------------------------------------------------------------------------------------------------
+# cross-validation, the experiment log, ensembles
+def _recipe_hash(*parts):
+    import hashlib
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def _versions():
+    import transformers
+    return dict(kit=__version__, torch=torch.__version__, transformers=transformers.__version__, pandas=pd.__version__)
+
+
+def append_jsonl(path, record):
+    """Append one JSON line and fsync it: a finished record survives a crash right after."""
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a') as f:
+        f.write(json.dumps(record, default=_json_default) + '\n'); f.flush(); os.fsync(f.fileno())
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)): return int(o)
+    if isinstance(o, (np.floating,)): return float(o)
+    if isinstance(o, np.ndarray): return o.tolist()
+    return str(o)
+
+
+def read_log(out='runs'):
+    """The experiment log (out/log.jsonl) as a list of dicts, one per finished run."""
+    path = Path(out) / 'log.jsonl' if Path(out).is_dir() else Path(out)
+    if not path.is_file(): return []
+    rows = []
+    for i, line in enumerate(path.read_text().splitlines()):
+        if not line.strip(): continue
+        try: rows.append(json.loads(line))
+        except json.JSONDecodeError: warnings.warn(f'{path}: line {i + 1} is not JSON (a crash while writing?); skipped')
+    return rows
+
+
+def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epochs=None, model=None, folds=None,
+                   fold_seed=42, test_df=None, save_models=False, progress=True, device=None):
+    """Train one model per anchor fold; keep out-of-fold predictions, per-fold and overall Pearson, wall time and
+    the full recipe. Each finished fold is written at once (out/runs/RUN/foldK.json), so an interrupted run resumes
+    where it stopped when called again; the finished run is appended to out/log.jsonl. Returns the log record,
+    with the out-of-fold predictions as `oof` (and the fold-averaged `test_preds` when `test_df` is given)."""
+    r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)
+    name = name or (recipe if isinstance(recipe, str) else 'custom')
+    folds = anchor_folds(df, n_folds, seed=fold_seed) if folds is None else np.asarray(folds)
+    run_id = f'{name}-s{r["seed"]}-{_recipe_hash(r, n_folds, fold_seed, len(df), df.id.iloc[[0, -1]].tolist())}'
+    run_dir = Path(out) / 'runs' / run_id
+    y = df.score.to_numpy(np.float64)
+    oof, fold_info, test_preds, t0 = np.full(len(df), np.nan), [], [], time.time()
+    log(f'cross-validating {name!r} (seed {r["seed"]}, {n_folds} folds) -> {run_dir}')
+    for k in range(n_folds):
+        file = run_dir / f'fold{k}.json'
+        if file.is_file():
+            f = json.loads(file.read_text())
+            log(f'fold {k}: finished earlier (Pearson {f["pearson"]:.4f}), kept')
+        else:
+            val = np.where(folds == k)[0]
+            learn = make_learner(r, df, val, progress=progress, device=device)
+            tf = time.time()
+            fit_recipe(learn, r)
+            preds = learn.get_preds()
+            f = dict(fold=k, pearson=pearson(preds, y[val]), time=time.time() - tf, val_idxs=val.tolist(),
+                     preds=preds.tolist(), history=learn.history.to_dict('list'),
+                     test_preds=learn.predict(test_df).tolist() if test_df is not None else None)
+            if save_models: learn.save(run_dir / f'fold{k}')
+            with atomic_write(file) as fh: json.dump(f, fh, default=_json_default)
+            log(f'fold {k}: Pearson {f["pearson"]:.4f} in {_fmt_time(f["time"])}')
+            free_memory(learn); del learn
+        oof[f['val_idxs']] = f['preds']
+        fold_info.append(f)
+        if f.get('test_preds') is not None: test_preds.append(np.asarray(f['test_preds']))
+    fold_r = [f['pearson'] for f in fold_info]
+    rec = dict(run_id=run_id, name=name, seed=r['seed'], recipe=r, n_folds=n_folds, fold_seed=fold_seed, n_rows=len(df),
+               fold_pearson=fold_r, mean_fold_pearson=float(np.mean(fold_r)), oof_pearson=pearson(oof, y),
+               fold_time=[f['time'] for f in fold_info], train_time=float(sum(f['time'] for f in fold_info)),
+               wall=time.time() - t0, finished=time.strftime('%Y-%m-%d %H:%M:%S'), **_versions())
+    np.save(run_dir / 'oof.npy', oof)
+    if test_preds: np.save(run_dir / 'test_preds.npy', np.mean(test_preds, 0))
+    if _rank() == 0: append_jsonl(Path(out) / 'log.jsonl', rec)
+    log(f'{name}: out-of-fold Pearson {rec["oof_pearson"]:.4f} (folds {", ".join(f"{x:.4f}" for x in fold_r)})')
+    return dict(rec, oof=oof, test_preds=np.mean(test_preds, 0) if test_preds else None)
+
+
+def compare_experiments(log='runs', baseline=None, plot=True):
+    """One row per recipe name: mean ± std of the out-of-fold Pearson over its runs (seeds), the difference to
+    `baseline`, and whether that difference is within the noise. The noise floor is the seed-to-seed std of one
+    run, pooled over the recipes run with several seeds; a difference is flagged 'noise' when it is under two
+    standard errors of a difference of means, 2·σ·√(1/n₁ + 1/n₂)."""
+    runs = read_log(log) if not isinstance(log, list) else log
+    if not runs: raise ValueError(f'no finished runs in {log}')
+    df = pd.DataFrame([dict(name=r['name'], seed=r['seed'], pearson=r['oof_pearson'], time=r.get('train_time', np.nan))
+                       for r in runs])
+    g = df.groupby('name', sort=False).agg(mean=('pearson', 'mean'), std=('pearson', 'std'), runs=('pearson', 'size'),
+                                           time_min=('time', lambda t: t.mean() / 60))
+    multi = g[g.runs > 1]
+    noise = float(np.sqrt((multi['std'] ** 2 * (multi.runs - 1)).sum() / (multi.runs - 1).sum())) if len(multi) else float('nan')
+    baseline = baseline or ('walkthrough' if 'walkthrough' in g.index else g.index[0])
+    b = g.loc[baseline]
+    g['diff'] = g['mean'] - b['mean']
+    se = 2 * noise * np.sqrt(1 / g.runs + 1 / b.runs)
+    g['verdict'] = np.where(g.index == baseline, 'baseline', np.where(np.isnan(se), 'no noise floor yet',
+                            np.where(g['diff'].abs() < se, 'noise', np.where(g['diff'] > 0, 'better', 'worse'))))
+    g.attrs['noise_floor'] = noise
+    if plot and _rank() == 0:
+        try:
+            import matplotlib.pyplot as plt
+            fig, ax = plt.subplots(figsize=(7, 0.45 * len(g) + 1))
+            colors = {'baseline': 'grey', 'better': 'C2', 'worse': 'C3', 'noise': 'C0', 'no noise floor yet': 'C0'}
+            ax.barh(g.index[::-1], g['mean'][::-1], xerr=g['std'].fillna(0)[::-1], color=[colors[v] for v in g.verdict[::-1]])
+            ax.axvline(b['mean'], color='grey', ls='--', lw=1)
+            lo = g['mean'].min() - 3 * (noise if np.isfinite(noise) else 0.005)
+            ax.set_xlim(lo, g['mean'].max() + 3 * (noise if np.isfinite(noise) else 0.005))
+            ax.set_xlabel(f'out-of-fold Pearson (noise floor σ = {noise:.4f})'); plt.tight_layout(); plt.show()
+        except ImportError: pass
+    return g
+
+
+def _nnls_weights(X, y):
+    from scipy.optimize import nnls
+    Xc, yc = X - X.mean(0), y - y.mean()  # Pearson ignores offsets: fit on centred columns
+    w, _ = nnls(Xc, yc)
+    return w / w.sum() if w.sum() > 0 else np.full(X.shape[1], 1 / X.shape[1])
+
+
+def blend(oofs, y, folds=None):
+    """Non-negative blend weights for several experiments' out-of-fold predictions (NNLS on centred predictions,
+    normalised to sum to 1). Returns weights, the blended OOF Pearson with weights fitted on all rows (optimistic),
+    and, when `folds` is given, the honest one: weights fitted on the other folds, scored on each held-out fold."""
+    names = list(oofs)
+    X, y = np.column_stack([np.asarray(oofs[n], np.float64) for n in names]), np.asarray(y, np.float64)
+    ok = np.isfinite(X).all(1)
+    w = _nnls_weights(X[ok], y[ok])
+    res = dict(weights=dict(zip(names, w.round(4).tolist())), blend_pearson=pearson(X[ok] @ w, y[ok]),
+               single_pearson={n: pearson(X[ok, i], y[ok]) for i, n in enumerate(names)})
+    if folds is not None:
+        folds, pred = np.asarray(folds), np.full(len(y), np.nan)
+        for k in np.unique(folds):
+            tr, te = ok & (folds != k), ok & (folds == k)
+            pred[te] = X[te] @ _nnls_weights(X[tr], y[tr])
+        res['nested_pearson'] = pearson(pred[ok], y[ok])
+    return res
+
+
+def load_run(out, run_id):
+    """The out-of-fold (and test) predictions of a finished run."""
+    d = Path(out) / 'runs' / run_id
+    tp = d / 'test_preds.npy'
+    return dict(oof=np.load(d / 'oof.npy'), test_preds=np.load(tp) if tp.is_file() else None)
+
+
+def retrain_full(df, recipe, out=None, seed=None, epochs=None, model=None, **learner_kw):
+    """Train a recipe on every row (no validation) for the final submission; saved to `out` when given."""
+    r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)
+    learn = make_learner(r, df, val_idxs=[], **learner_kw)
+    fit_recipe(learn, r)
+    if out is not None: learn.save(out)
+    return learn
+
+
+def find_model_folders(path):
+    """Model folders (with kit.json) at or under `path`."""
+    path = Path(path)
+    if (path / 'kit.json').is_file(): return [path]
+    found = sorted(p.parent for p in path.rglob('kit.json'))
+    if not found: raise FileNotFoundError(f'{path}: no model folders (kit.json) in it; train with `kit.py train ... --out {path}`')
+    return found
+
+
+def predict_folders(folders, df, weights=None, device=None):
+    """Average (or blend with `weights`) the predictions of several saved models; each rebuilds its own inputs."""
+    preds = []
+    for f in folders:
+        learn = load_learner(f, device=device)
+        preds.append(learn.predict(df))
+        free_memory(learn); del learn
+    P = np.column_stack(preds)
+    w = np.full(len(folders), 1 / len(folders)) if weights is None else np.asarray(weights, np.float64)
+    return P @ (w / w.sum())
+
+
+# ----------------------------------------------------------------------------------------------------
 # command line: `python kit.py COMMAND ...` (headless runs and Kaggle script kernels)
 def run_notebook(nb_path, out=None, timeout=None, cwd='.'):
     """Execute a notebook headless, printing each cell's text output as it arrives; save the executed copy."""
@@ -1458,14 +1773,51 @@ def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(prog='kit.py', description=__doc__.split('\n')[0])
     sub = ap.add_subparsers(dest='cmd', required=True)
+    p = sub.add_parser('train', help='train a recipe: cross-validated (--folds K) or on every row (--full)')
+    p.add_argument('--recipe', default='walkthrough', help=f'one of {sorted(RECIPES)}')
+    p.add_argument('--model', help='checkpoint (hub name or folder); default: the recipe\'s (embedded MiniLM)')
+    g = p.add_mutually_exclusive_group()
+    g.add_argument('--folds', type=int, default=4, help='anchor folds (default 4)')
+    g.add_argument('--full', action='store_true', help='train on every row, for the final submission')
+    p.add_argument('--epochs', type=int); p.add_argument('--seed', type=int)
+    p.add_argument('--data', help='folder with train.csv and test.csv (default: data_path())')
+    p.add_argument('--rows', type=int, help='only the first N rows (whole anchors): a quick run')
+    p.add_argument('--out', required=True, help='folder for the model folders and the experiment log')
+    p = sub.add_parser('predict', help='predict a CSV (anchor,target,context[,id]) with saved model folder(s)')
+    p.add_argument('models', help='a model folder, or a folder of them (fold models are averaged)')
+    p.add_argument('--csv', required=True); p.add_argument('--out', default='preds.csv')
     p = sub.add_parser('notebook', help='run a notebook headless (e.g. notebooks/walkthrough.ipynb), printing its output')
-    p.add_argument('path'); p.add_argument('--out', help='where to save the executed notebook')
+    p.add_argument('path'); p.add_argument('--out', help='where to save the executed notebook (default runs/NAME)')
     p.add_argument('--smoke', action='store_true', help='KIT_SMOKE=1: a few minutes on a slice of the data')
     args = ap.parse_args(argv)
+
     if args.cmd == 'notebook':
         if args.smoke: os.environ['KIT_SMOKE'] = '1'
-        out = args.out or str(Path('runs') / Path(args.path).name)
-        run_notebook(args.path, out=out)
+        run_notebook(args.path, out=args.out or str(Path('runs') / Path(args.path).name))
+    elif args.cmd == 'train':
+        df, test_df = load_data(args.data)
+        if args.rows: df = df[df.anchor.isin(df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))])].reset_index(drop=True)
+        out = Path(args.out)
+        if args.full:
+            learn = retrain_full(df, args.recipe, out=out / f'{args.recipe}-full', seed=args.seed, epochs=args.epochs, model=args.model)
+            log(learn.history.to_string(index=False))
+            log(f'saved {out / f"{args.recipe}-full"}')
+        else:
+            res = cross_validate(df, args.recipe, n_folds=args.folds, out=out, seed=args.seed, epochs=args.epochs,
+                                 model=args.model, test_df=test_df, save_models=True)
+            log(pd.DataFrame(dict(fold=range(args.folds), pearson=res['fold_pearson'], time_s=np.round(res['fold_time']))).to_string(index=False))
+            log(f'out-of-fold Pearson {res["oof_pearson"]:.4f}; models in {out / "runs" / res["run_id"]}; log {out / "log.jsonl"}')
+    elif args.cmd == 'predict':
+        folders = find_model_folders(args.models)
+        df = read_pairs(args.csv)
+        preds = predict_folders(folders, df)
+        bad = ~np.isfinite(preds)
+        if bad.any(): raise ValueError(f'{int(bad.sum())} predictions are NaN or inf; nothing written')
+        outdf = pd.DataFrame({'id': df.id.values, 'score': np.clip(preds, 0, 1)})
+        with atomic_write(args.out) as f: outdf.to_csv(f, index=False)
+        msg = f'{len(df)} predictions from {len(folders)} model(s) -> {args.out}'
+        if 'score' in df.columns: msg += f'; Pearson against its scores {pearson(preds, df.score):.4f}'
+        log(msg)
 
 
 if __name__ == '__main__':

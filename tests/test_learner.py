@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import fresh_model
+from conftest import fresh_model, tiny_model
 
 import kit
 
@@ -149,3 +149,22 @@ def test_write_submission(tmp_path, data_dir):
     with pytest.raises(kit.DataError, match='order differs'):
         kit.write_submission(preds, reordered, out)
     assert out.read_bytes() == before  # a refusal never touches the file
+
+
+def test_a_deberta_architecture_trains_through_the_kit(small_df, hf):
+    """deberta-v3's architecture (random weights, tiny): its relative-position table is cached per length."""
+    tokz = hf[2]
+    df = small_df.iloc[:400]
+    dls = kit.get_dls(df, partial(kit.build_inputs), tokz, np.arange(300, 400), batch_size=32)
+    model = tiny_model('deberta')
+    b = {k: v for k, v in dls.one_batch().items() if k in ('input_ids', 'attention_mask')}
+    model.eval()
+    with torch.no_grad(): before = model(**b).logits
+    learn = kit.get_learner(dls, model, progress=False)
+    from transformers.models.deberta_v2 import modeling_deberta_v2 as m
+    assert m.build_relative_position._kit_cached
+    model.eval()
+    with torch.no_grad(): torch.testing.assert_close(model(**b).logits, before)  # same numbers with the cache
+    learn.fit_one_cycle(1, 1e-3)
+    assert np.isfinite(learn.history.train_loss).all()
+    assert len(kit.layer_groups(model)) == 4  # embeddings (+ relative embeddings), 2 layers, head
