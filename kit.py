@@ -347,22 +347,74 @@ def fp32_head(model):
     return model
 
 
-def cache_relative_positions():
-    """DeBERTa rebuilds its relative-position table in every forward, copying a scalar from the host: a CUDA graph
-    cannot capture that copy. The table depends only on the lengths, so build it once per shape and reuse it."""
-    try: from transformers.models.deberta_v2 import modeling_deberta_v2 as m
-    except ImportError: return
-    orig = m.build_relative_position
-    if getattr(orig, '_kit_cached', False): return
-    cache = {}
-    def key(a): return (tuple(a.shape[-2:]), str(a.device)) if torch.is_tensor(a) else a
-    @functools.wraps(orig)
-    def cached(*args, **kwargs):
-        k = (tuple(key(a) for a in args), tuple(sorted((n, key(v)) for n, v in kwargs.items())))
-        if k not in cache: cache[k] = orig(*args, **kwargs)
-        return cache[k]
-    cached._kit_cached = True
-    m.build_relative_position = cached
+def deberta_speedups():
+    """Two changes to transformers' DeBERTa-v2/v3 that keep its maths and make it much cheaper on short inputs:
+    - its relative-position table is rebuilt in every forward with a host-to-device copy that a CUDA graph cannot
+      capture; it depends only on the length, so it is built once per length;
+    - its disentangled attention projects all 2 x 256 relative positions and repeats them for every sequence of the
+      batch (a [batch x heads, 512, 64] copy per layer and direction), though a sequence of length L only uses 2L-1 of
+      them: only those rows are projected, and the batch is broadcast instead of copied.
+    Applied to the DeBERTa-v2 classes of transformers 5 (whose code this mirrors); other versions are left as they are."""
+    try:
+        from transformers.models.deberta_v2 import modeling_deberta_v2 as m
+        import inspect
+        if list(inspect.signature(m.build_relative_position).parameters)[:2] != ['query_layer', 'key_layer']: return
+        attn = m.DisentangledSelfAttention
+        if list(inspect.signature(attn.disentangled_attention_bias).parameters)[1:] != \
+                ['query_layer', 'key_layer', 'relative_pos', 'rel_embeddings', 'scale_factor']: return
+    except (ImportError, AttributeError, ValueError):
+        return
+    if getattr(m.build_relative_position, '_kit', False): return
+    build, original_bias = m.build_relative_position, attn.disentangled_attention_bias
+    tables = {}
+
+    def build_relative_position(query_layer, key_layer, bucket_size=-1, max_position=-1):
+        k = (query_layer.size(-2), key_layer.size(-2), bucket_size, max_position, str(query_layer.device))
+        if k not in tables: tables[k] = build(query_layer, key_layer, bucket_size=bucket_size, max_position=max_position)
+        return tables[k]
+    build_relative_position._kit, build_relative_position._original = True, build
+    m.build_relative_position = build_relative_position
+
+    windows = {}
+
+    def window(self, L, device):
+        """Rows [lo, hi] of the position table that length L uses, and the gather indices into that window."""
+        k = (L, self.position_buckets, self.max_relative_positions, self.pos_ebd_size, str(device))
+        if k not in windows:
+            span = self.pos_ebd_size
+            rel = build(torch.empty(L, 1), torch.empty(L, 1), bucket_size=self.position_buckets,
+                        max_position=self.max_relative_positions)[0].long()  # on the host: no device sync
+            c2p = torch.clamp(rel + span, 0, span * 2 - 1)
+            p2c = torch.clamp(-rel + span, 0, span * 2 - 1)
+            lo, hi = int(min(c2p.min(), p2c.min())), int(max(c2p.max(), p2c.max()))
+            windows[k] = (lo, hi, (c2p - lo).to(device), (p2c - lo).to(device))
+        return windows[k]
+
+    def disentangled_attention_bias(self, query_layer, key_layer, relative_pos, rel_embeddings, scale_factor):
+        L = query_layer.size(-2)
+        ours = tables.get((L, L, self.position_buckets, self.max_relative_positions, str(query_layer.device)))
+        if key_layer.size(-2) != L or relative_pos is None or relative_pos is not ours or rel_embeddings.dim() != 2:
+            return original_bias(self, query_layer, key_layer, relative_pos, rel_embeddings, scale_factor)
+        H, d = self.num_attention_heads, query_layer.size(-1)
+        B = query_layer.size(0) // H
+        lo, hi, c2p_idx, p2c_idx = window(self, L, query_layer.device)
+        rel = rel_embeddings[0:self.pos_ebd_size * 2][lo:hi + 1]  # the rows this length uses
+        heads = lambda x: x.view(x.size(0), H, d).transpose(0, 1)  # [W, H*d] -> [H, W, d]
+        score = 0
+        scale = torch.sqrt(torch.tensor(d, dtype=torch.float) * scale_factor)
+        if 'c2p' in self.pos_att_type:
+            pos_key = heads(self.key_proj(rel) if self.share_att_key else self.pos_key_proj(rel))
+            c2p = torch.matmul(query_layer.view(B, H, L, d), pos_key.transpose(-1, -2))  # [B, H, L, W]
+            c2p = torch.gather(c2p, -1, c2p_idx.expand(B, H, L, L))
+            score = score + c2p / scale.to(dtype=c2p.dtype)
+        if 'p2c' in self.pos_att_type:
+            pos_query = heads(self.query_proj(rel) if self.share_att_key else self.pos_query_proj(rel))
+            p2c = torch.matmul(key_layer.view(B, H, L, d), pos_query.transpose(-1, -2))
+            p2c = torch.gather(p2c, -1, p2c_idx.expand(B, H, L, L)).transpose(-1, -2)
+            score = score + p2c / scale.to(dtype=p2c.dtype)
+        return score.reshape(B * H, L, L) if torch.is_tensor(score) else score
+    disentangled_attention_bias._kit, disentangled_attention_bias._original = True, original_bias
+    attn.disentangled_attention_bias = disentangled_attention_bias
 
 
 def _keep_mask(x, p):
@@ -497,13 +549,15 @@ class Tokens:
     def canonical_order(self):
         """Longest first, ties broken by the token ids themselves: the same rows always make the same batches,
         whatever their order, so predictions do not depend on it (bf16 results vary with batch shapes)."""
+        if getattr(self, '_canonical', None) is not None: return self._canonical
         n = len(self)
         if n == 0: return np.zeros(0, np.int64)
         L = int(self.lengths.max())
         grid = np.zeros((n, L), np.int64)
         mask = np.arange(L) < self.lengths[:, None]
         grid[mask] = self.flat
-        return np.lexsort([grid[:, j] for j in range(L - 1, -1, -1)] + [-self.lengths])
+        self._canonical = np.lexsort([grid[:, j] for j in range(L - 1, -1, -1)] + [-self.lengths])
+        return self._canonical
 
 
 def _round_up(n, m): return -(-n // m) * m
@@ -550,9 +604,11 @@ class Loader:
         B = max(rows or n, n)
         x = np.full((B, L), self.pad_id, dtype=np.int64)
         m = np.zeros((B, L), dtype=np.int64)
-        for k, p in enumerate(pos):
-            t = self.tokens[p]
-            x[k, :len(t)], m[k, :len(t)] = t, 1
+        if n:  # gather every row's tokens at once: offsets + positions, masked by length
+            inside = np.arange(L) < lens[:, None]
+            flat_idx = np.minimum(self.tokens.offsets[pos][:, None] + np.arange(L), max(len(self.tokens.flat) - 1, 0))
+            x[:n] = np.where(inside, self.tokens.flat[flat_idx], self.pad_id)
+            m[:n] = inside
         if B > n:  # filler rows: a real first token so attention never sees an all-masked row
             x[n:, 0], m[n:, 0] = (self.tokens[pos[0]][0] if n else self.pad_id), 1
         y = np.zeros(B, dtype=np.float32); y[:n] = self.labels[pos]
@@ -749,7 +805,7 @@ class Learner:
         self.device = torch.device(device) if device is not None else default_device()
         self.model.to(self.device)
         fp32_head(self.model)
-        if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): cache_relative_positions()
+        if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): deberta_speedups()
         if self.device.type == 'cpu': cpu_speedups(self.model)
         dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
         self.amp = dt[precision] if precision is not None else amp_dtype(self.device, use_fp16)
@@ -762,7 +818,7 @@ class Learner:
         # captured CUDA graphs cut the launch overhead of small batches; not with DDP or a grad scaler
         self.use_graphs = bool(cuda_graphs) and self.device.type == 'cuda' and self.scaler is None and self.world == 1
         self.check_every = check_every or (1 if self.device.type == 'cpu' else 50)
-        self.opt, self.ema, self._graphs, self._graph_pool, self._snap = None, None, {}, None, None
+        self.opt, self.ema, self._graphs, self._graph_pool, self._snap, self._stream = None, None, {}, None, None, None
         self._hist = []                  # one row per epoch trained: see `history`
         self.losses, self.lrs = [], []   # per training step, for plot_loss
         self.epochs_seen = 0             # epochs trained so far: each gets a fresh shuffle
@@ -809,6 +865,19 @@ class Learner:
             self._step_idx = torch.zeros(1, dtype=torch.long, device=self.device)
             self._graphs = {}
         self._loss_buf.zero_()
+
+    @contextlib.contextmanager
+    def _train_stream(self):
+        """On CUDA every training step runs on one stream of the learner's own: autograd's gradient-accumulation
+        nodes are created on it and graphs are captured on it, so no step needs a cross-stream sync."""
+        if self.device.type != 'cuda':
+            yield; return
+        if self._stream is None: self._stream = torch.cuda.Stream(self.device)
+        cur = torch.cuda.current_stream(self.device)
+        self._stream.wait_stream(cur)
+        try:
+            with torch.cuda.stream(self._stream): yield
+        finally: cur.wait_stream(self._stream)
 
     # --- the model's forward and the loss ----------------------------------------------------
     def _autocast(self):
@@ -866,8 +935,8 @@ class Learner:
             if beta1 is not None: g['betas'] = (beta1, g['betas'][1])
 
     # --- one training step: eager, or replayed from a captured CUDA graph --------------------
-    def _step(self, b, i, n_global):
-        if self.use_graphs and self.opt.state:
+    def _step(self, b, i, n_global, eager=False):
+        if self.use_graphs and not eager and self.opt.state:
             g = self._graphs.get(tuple(b['input_ids'].shape))
             if g is None: g = self._capture(b, n_global)
             if g is not False:
@@ -886,7 +955,7 @@ class Learner:
             loss.backward()
             if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
             self.opt.step()
-        self.opt.zero_grad(set_to_none=not self.use_graphs)
+        self.opt.zero_grad(set_to_none=True)
         self._ema_step()
         self._loss_buf[i] = s.detach()
 
@@ -899,17 +968,17 @@ class Learner:
         try:
             static = {k: b[k].clone() for k in ('input_ids', 'attention_mask', 'labels', 'weight')}
             n = torch.tensor(float(n_global), device=self.device)
-            grads = [p.grad for p in self.model.parameters() if p.grad is not None]
-            s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(s):  # warm-up forward and backward (no optimizer step: training is unchanged)
+            if self._graph_pool is None:
+                # one warm-up forward and backward on the training stream before the first capture (lazy
+                # initialisations); no optimizer step, so training is unchanged
                 with self._autocast(): logits = self._logits(self.model, static)
                 self._loss(logits, static, n_global)[1].backward()
-            torch.cuda.current_stream().wait_stream(s)
-            if self._graph_pool is None: self._graph_pool = torch.cuda.graph_pool_handle()
+                self._graph_pool = torch.cuda.graph_pool_handle()
+            # gradients are made and freed inside each graph, in one pool that all graphs share: memory as eager
+            self.opt.zero_grad(set_to_none=True)
             graph = torch.cuda.CUDAGraph()
             self._capturing = True
-            with torch.cuda.graph(graph, pool=self._graph_pool):
-                torch._foreach_zero_(grads)
+            with torch.cuda.graph(graph, pool=self._graph_pool, stream=torch.cuda.current_stream()):
                 with self._autocast(): logits = self._logits(self.model, static)
                 y, w = static['labels'], static['weight']
                 if self.loss_func == 'pearson':
@@ -920,6 +989,7 @@ class Learner:
                 loss.backward()
                 if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
                 self.opt.step()
+                self.opt.zero_grad(set_to_none=True)
                 self._ema_step()
                 self._loss_buf.index_copy_(0, self._step_idx, ssum.detach().view(1))
             g = dict(graph=graph, static=static, n=n)
@@ -927,7 +997,7 @@ class Learner:
             warnings.warn(f'CUDA graph capture failed for batch shape {tuple(b["input_ids"].shape)} ({type(e).__name__}: '
                           f'{str(e)[:200]}); this shape runs eagerly.')
             torch.cuda.synchronize()
-            self.opt.zero_grad(set_to_none=False)
+            self.opt.zero_grad(set_to_none=True)
             g = False
         finally: self._capturing = False
         self._graphs[tuple(b['input_ids'].shape)] = g
@@ -944,9 +1014,8 @@ class Learner:
     def _take_snapshot(self):
         """Copy weights and optimizer state to host memory; on CUDA asynchronously, overlapping validation."""
         ts = self._state_tensors()
-        if self._snap is None or len(self._snap['bufs']) != len(ts):
-            pin = self.device.type == 'cuda'
-            self._snap = dict(bufs=[torch.empty(t.shape, dtype=t.dtype, device='cpu', pin_memory=pin) for t in ts], event=None)
+        if self._snap is None or [b.shape for b in self._snap['bufs']] != [t.shape for t in ts]:
+            self._snap = dict(bufs=_host_buffers(ts, pin=self.device.type == 'cuda'), event=None)
         if self.device.type == 'cuda':
             s = self._snap.setdefault('stream', torch.cuda.Stream(self.device))
             s.wait_stream(torch.cuda.current_stream())
@@ -981,8 +1050,9 @@ class Learner:
         moms_sched = None if moms is None else np.array([_cos(moms[0], moms[1], p / pct_start) if p < pct_start else
                                                           _cos(moms[1], moms[2], (p - pct_start) / (1 - pct_start))
                                                           for p in np.arange(n_steps) / n_steps])
-        if moms is not None and self.use_graphs: self.use_graphs = False  # beta1 is baked into a captured fused step
         fit = dict(n_epoch=n_epoch, lr_max=_lr_repr(lr_max), div=div, div_final=div_final, pct_start=pct_start, moms=moms)
+        sched = dict(lrs=lrs, mults=mults, moms=moms_sched, n_batches=n_batches, n_epoch=n_epoch,
+                     eager=moms is not None)  # a captured fused step bakes beta1 in: cycling it needs eager steps
         start = 0
         if resume:
             start = self._load_checkpoint(fit)
@@ -994,45 +1064,50 @@ class Learner:
         for epoch in range(start, n_epoch):
             t0 = time.perf_counter()
             self.model.train()
-            batches, n_global = self._train_batches(self.epochs_seen)
-            self._loss_buf.zero_()
-            self._wait_snapshot()
-            checked = 0
-            try:
-                bar = _progress(range(len(batches)), len(batches), f'epoch {epoch}', self.progress)
-                for i in bar:
-                    step = epoch * n_batches + i
-                    self._set_hparams(lrs * mults[step], None if moms_sched is None else moms_sched[step])
-                    self._step(batches[i], i, n_global[i])
-                    if (i + 1) % self.check_every == 0 or i == len(batches) - 1:
-                        checked = self._check(checked, i + 1, epoch, n_batches, lrs, mults, n_global, bar)
-            except torch.cuda.OutOfMemoryError as e:
-                shape = tuple(batches[i]['input_ids'].shape)
-                self._graphs, self._graph_pool = {}, None
-                self._restore_snapshot(); gc.collect(); torch.cuda.empty_cache()
-                raise torch.cuda.OutOfMemoryError(
-                    f'out of GPU memory in epoch {epoch}, step {i}, at batch size {self.dls.bs} (batch shape {shape}). '
-                    f'Try get_dls(..., batch_size={max(1, self.dls.bs // 2)}), a smaller max_length, use_fp16=True, or a '
-                    f'smaller model; the weights were restored to the end of the last epoch. ({e})') from None
-            except KeyboardInterrupt:
-                self._restore_snapshot()
-                log(f'\ninterrupted in epoch {epoch}: weights restored to the end of epoch {epoch - 1}. '
-                    f'`fit_one_cycle({n_epoch}, ..., resume=True)` continues from the last checkpoint when checkpoint=True.')
-                raise
+            with self._train_stream(): n_rows = self._train_epoch(epoch, sched)
             if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
             train_time = time.perf_counter() - t0
-            counts = torch.tensor([float(self._loss_buf.sum()), float(sum(float(b['weight'].sum()) for b in batches))])
-            if self.world > 1: torch.distributed.all_reduce(counts)
-            train_loss = float(counts[0] / counts[1])
+            totals = torch.tensor([float(self._loss_buf.sum()), float(n_rows)], dtype=torch.float64)
+            if self.world > 1: torch.distributed.all_reduce(totals)
             self.epochs_seen += 1
             self._take_snapshot()  # on CUDA this copy overlaps validation
             valid_loss, r = self._validate_epoch()
-            row = dict(epoch=epoch, train_loss=train_loss, valid_loss=valid_loss, pearson=r,
+            row = dict(epoch=epoch, train_loss=float(totals[0] / totals[1]), valid_loss=valid_loss, pearson=r,
                        time=time.perf_counter() - t0, train_time=train_time)
             self._hist.append(row)
             self._print_row(row)
             if self.checkpoint: self._save_checkpoint(fit, epoch + 1)
         return self
+
+    def _train_epoch(self, epoch, sched):
+        """One epoch of steps; returns the number of rows this rank trained on."""
+        batches, n_global = self._train_batches(self.epochs_seen)
+        self._loss_buf.zero_()
+        self._wait_snapshot()
+        lrs, mults, moms, nb = sched['lrs'], sched['mults'], sched['moms'], sched['n_batches']
+        checked, i = 0, 0
+        try:
+            bar = _progress(range(len(batches)), len(batches), f'epoch {epoch}', self.progress)
+            for i in bar:
+                step = epoch * nb + i
+                self._set_hparams(lrs * mults[step], None if moms is None else moms[step])
+                self._step(batches[i], i, n_global[i], eager=sched['eager'])
+                if (i + 1) % self.check_every == 0 or i == len(batches) - 1:
+                    checked = self._check(checked, i + 1, epoch, nb, lrs, mults, n_global, bar)
+        except torch.cuda.OutOfMemoryError as e:
+            shape = tuple(batches[i]['input_ids'].shape)
+            self._graphs, self._graph_pool = {}, None
+            self._restore_snapshot(); gc.collect(); torch.cuda.empty_cache()
+            raise torch.cuda.OutOfMemoryError(
+                f'out of GPU memory in epoch {epoch}, step {i}, at batch size {self.dls.bs} (batch shape {shape}). '
+                f'Try get_dls(..., batch_size={max(1, self.dls.bs // 2)}), a smaller max_length, use_fp16=True, or a '
+                f'smaller model; the weights were restored to the end of the last epoch. ({e})') from None
+        except KeyboardInterrupt:
+            self._restore_snapshot()
+            log(f'\ninterrupted in epoch {epoch}, step {i}: weights restored to the end of the previous epoch. '
+                f'`fit_one_cycle({sched["n_epoch"]}, ..., resume=True)` continues from the last checkpoint (checkpoint=True).')
+            raise
+        return sum(int(b['weight'].sum()) for b in batches)
 
     def _check(self, checked, upto, epoch, n_batches, lrs, mults, n_global, bar):
         """Read the losses of steps [checked, upto) (one host sync), stop on a NaN/inf, update the progress bar."""
@@ -1168,31 +1243,10 @@ class Learner:
         if self.opt is None: self._make_opt()
         saved = [t.detach().clone() for t in self._state_tensors()]
         saved_opt_state = {k: dict(v) for k, v in self.opt.state.items()}
-        use_graphs, self.use_graphs = self.use_graphs, False  # a few steps: not worth capturing
-        lrs, losses, avg, best = [], [], 0., float('inf')
         self._buffers(num_it)
         try:
-            self.model.train()
-            it, epoch = [], 0
-            while len(it) < num_it:
-                loader = self.dls.train
-                it += [loader.collate(self._shard(p), **self._collate_opts(False)) for p in loader.batches(1000 + epoch)]
-                epoch += 1
-            it = self._stage(it[:num_it])
-            for i in _progress(range(num_it), num_it, 'lr_find', self.progress):
-                lr = start_lr * (end_lr / start_lr) ** (i / num_it)
-                self._set_hparams(np.full(self.n_groups, lr))
-                b = it[i]
-                n = int(b['weight'].sum().item())
-                self._step(b, i, n * self.world)
-                loss = float(self._loss_buf[i]) / max(n, 1)
-                avg = 0.98 * avg + 0.02 * loss
-                smooth = avg / (1 - 0.98 ** (i + 1))
-                lrs.append(lr); losses.append(smooth)
-                best = min(best, smooth)
-                if stop_div and (not np.isfinite(smooth) or smooth > 4 * best): break
+            with self._train_stream(): lrs, losses = self._lr_find_steps(start_lr, end_lr, num_it, stop_div)
         finally:
-            self.use_graphs = use_graphs
             self.opt.state.clear(); self.opt.state.update(saved_opt_state)
             with torch.no_grad():
                 for t, s in zip(self._state_tensors(), saved): t.copy_(s)
@@ -1204,6 +1258,27 @@ class Learner:
         self.lr_find_results = dict(lrs=lrs, losses=losses, suggestions=sugg)
         if show_plot and _rank() == 0: _plot_lr_find(lrs, losses, sugg)
         return SuggestedLRs(**{k: v[0] for k, v in sugg.items()})
+
+    def _lr_find_steps(self, start_lr, end_lr, num_it, stop_div):
+        lrs, losses, avg, best = [], [], 0., float('inf')
+        self.model.train()
+        it, epoch = [], 0
+        while len(it) < num_it:
+            loader = self.dls.train
+            it += [loader.collate(self._shard(p), **self._collate_opts(False)) for p in loader.batches(1000 + epoch)]
+            epoch += 1
+        it = self._stage(it[:num_it])
+        for i in _progress(range(num_it), num_it, 'lr_find', self.progress):
+            lr = start_lr * (end_lr / start_lr) ** (i / num_it)
+            self._set_hparams(np.full(self.n_groups, lr))
+            n = int(it[i]['weight'].sum().item())
+            self._step(it[i], i, n * self.world, eager=True)  # a few steps: not worth capturing
+            avg = 0.98 * avg + 0.02 * float(self._loss_buf[i]) / max(n, 1)
+            smooth = avg / (1 - 0.98 ** (i + 1))  # fastai's debiased moving average
+            lrs.append(lr); losses.append(smooth)
+            best = min(best, smooth)
+            if stop_div and (not np.isfinite(smooth) or smooth > 4 * best): break
+        return lrs, losses
 
     # --- checkpoints: one file per fit, written atomically at the end of every epoch --------
     def _checkpoint_file(self): return self.path / 'models' / 'checkpoint.pt'
@@ -1273,6 +1348,17 @@ class Learner:
         """Drop the model, optimizer and graphs so `free_memory` can return their memory."""
         self._graphs, self._graph_pool, self.opt, self.ema, self._snap = {}, None, None, None, None
         self.model = self.train_model = None
+
+
+def _host_buffers(ts, pin):
+    """Host tensors shaped like `ts`, carved from one (pinned) block per dtype: one allocation, not hundreds."""
+    total = {}
+    for t in ts: total[t.dtype] = total.get(t.dtype, 0) + t.numel()
+    blocks = {d: torch.empty(n, dtype=d, pin_memory=pin) for d, n in total.items()}
+    off, out = dict.fromkeys(total, 0), []
+    for t in ts:
+        out.append(blocks[t.dtype][off[t.dtype]:off[t.dtype] + t.numel()].view(t.shape)); off[t.dtype] += t.numel()
+    return out
 
 
 def _save_meanpool(model, tmp, dtype):

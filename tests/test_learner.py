@@ -152,19 +152,40 @@ def test_write_submission(tmp_path, data_dir):
 
 
 def test_a_deberta_architecture_trains_through_the_kit(small_df, hf):
-    """deberta-v3's architecture (random weights, tiny): its relative-position table is cached per length."""
+    """deberta-v3's architecture (random weights, tiny) trains through the kit."""
     tokz = hf[2]
     df = small_df.iloc[:400]
     dls = kit.get_dls(df, partial(kit.build_inputs), tokz, np.arange(300, 400), batch_size=32)
     model = tiny_model('deberta')
-    b = {k: v for k, v in dls.one_batch().items() if k in ('input_ids', 'attention_mask')}
-    model.eval()
-    with torch.no_grad(): before = model(**b).logits
     learn = kit.get_learner(dls, model, progress=False)
-    from transformers.models.deberta_v2 import modeling_deberta_v2 as m
-    assert m.build_relative_position._kit_cached
-    model.eval()
-    with torch.no_grad(): torch.testing.assert_close(model(**b).logits, before)  # same numbers with the cache
     learn.fit_one_cycle(1, 1e-3)
     assert np.isfinite(learn.history.train_loss).all()
     assert len(kit.layer_groups(model)) == 4  # embeddings (+ relative embeddings), 2 layers, head
+
+
+@pytest.mark.parametrize('buckets', [256, 8])  # 8: lengths beyond 4 use log buckets
+def test_deberta_speedups_keep_the_maths(hf, monkeypatch, buckets):
+    """The windowed, broadcast disentangled attention gives transformers' own outputs and gradients."""
+    from transformers.models.deberta_v2 import modeling_deberta_v2 as m
+    kit.deberta_speedups()
+    assert m.DisentangledSelfAttention.disentangled_attention_bias._kit and m.build_relative_position._kit
+    tokz = hf[2]
+    b = tokz(['A47 [SEP] abatement [SEP] act of abating pollution control', 'H01 [SEP] wet etching [SEP] dry'],
+             padding=True, return_tensors='pt')
+    def run():
+        model = tiny_model('deberta', seed=3)
+        model.config.position_buckets = buckets
+        for mod in model.modules():
+            if isinstance(mod, m.DisentangledSelfAttention): mod.position_buckets = mod.pos_ebd_size = buckets
+        model.deberta.encoder.position_buckets = buckets
+        out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).logits
+        out.sum().backward()
+        return out.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    fast_out, fast_grads = run()
+    monkeypatch.setattr(m.DisentangledSelfAttention, 'disentangled_attention_bias',
+                        m.DisentangledSelfAttention.disentangled_attention_bias._original)
+    monkeypatch.setattr(m, 'build_relative_position', m.build_relative_position._original)
+    ref_out, ref_grads = run()
+    torch.testing.assert_close(fast_out, ref_out, rtol=1e-5, atol=1e-6)
+    assert fast_grads.keys() == ref_grads.keys()
+    for n in ref_grads: torch.testing.assert_close(fast_grads[n], ref_grads[n], rtol=1e-4, atol=1e-6)
