@@ -968,12 +968,12 @@ class Learner:
         try:
             static = {k: b[k].clone() for k in ('input_ids', 'attention_mask', 'labels', 'weight')}
             n = torch.tensor(float(n_global), device=self.device)
-            if self._graph_pool is None:
-                # one warm-up forward and backward on the training stream before the first capture (lazy
-                # initialisations); no optimizer step, so training is unchanged
-                with self._autocast(): logits = self._logits(self.model, static)
-                self._loss(logits, static, n_global)[1].backward()
-                self._graph_pool = torch.cuda.graph_pool_handle()
+            # a warm-up forward and backward of this shape on the training stream (lazy initialisations, and
+            # TorchScript'ed model parts that optimise per shape); no optimizer step, so training is unchanged
+            with self._autocast(): logits = self._logits(self.model, static)
+            self._loss(logits, static, n_global)[1].backward()
+            del logits
+            if self._graph_pool is None: self._graph_pool = torch.cuda.graph_pool_handle()
             # gradients are made and freed inside each graph, in one pool that all graphs share: memory as eager
             self.opt.zero_grad(set_to_none=True)
             graph = torch.cuda.CUDAGraph()
