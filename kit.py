@@ -43,7 +43,11 @@ __version__ = '0.1.0'
 __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
            'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'get_dls',
            'DataLoaders', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
-           'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log']
+           'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
+           # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
+           'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
+           'compare_experiments', 'blend', 'load_run', 'retrain_full', 'find_model_folders', 'predict_folders',
+           'blend_weights', 'write_blend', 'launch', 'init_distributed', 'package']
 
 # ----------------------------------------------------------------------------------------------------
 # config: the defaults a reader may want to change, in one place
@@ -58,6 +62,24 @@ CPC_CLASS = re.compile(r'^[A-HY][0-9]{2}$')  # a CPC class code such as "A47" (Y
 SCORE_VALUES = (0, 0.25, 0.5, 0.75, 1)
 
 is_kaggle = bool(os.environ.get('KAGGLE_KERNEL_RUN_TYPE'))
+
+
+def _version(v): return tuple(int(x) for x in re.findall(r'\d+', v)[:2])
+
+
+def check_versions():
+    """Fail early, saying what to install, when a package is older than the kit supports."""
+    need = dict(torch=(torch.__version__, (2, 1)), pandas=(pd.__version__, (2, 0)), numpy=(np.__version__, (1, 22)))
+    try:
+        import transformers
+        need['transformers'] = (transformers.__version__, (4, 41))
+    except ImportError: raise ImportError('the kit needs transformers >= 4.41: pip install "transformers>=4.41"') from None
+    old = [f'{k} {v} (needs >= {".".join(map(str, m))})' for k, (v, m) in need.items() if _version(v) < m]
+    if old: raise ImportError('the kit needs newer packages: ' + ', '.join(old) + '. Upgrade with pip install -U ' +
+                              ' '.join(f'"{k}>={".".join(map(str, need[k][1]))}"' for k in need if _version(need[k][0]) < need[k][1]))
+
+
+check_versions()
 
 
 def _rank():
@@ -601,7 +623,7 @@ class Loader:
         lens = self.tokens.lengths[pos]
         L = int(lens.max()) if n else 2
         L = bucket_length(L) if buckets else _round_up(L, pad_multiple)
-        B = max(rows or n, n)
+        B = max(rows or n, n, 1)  # under DDP a rank may get no rows of a small last batch: one filler row
         x = np.full((B, L), self.pad_id, dtype=np.int64)
         m = np.zeros((B, L), dtype=np.int64)
         if n:  # gather every row's tokens at once: offsets + positions, masked by length
@@ -730,6 +752,54 @@ def amp_dtype(device, use_fp16=True):
         return torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
     if device.type == 'cpu' and cpu_has_bf16(): return torch.bfloat16
     return None
+
+
+def _barrier():
+    if _distributed(): torch.distributed.barrier()
+
+
+def init_distributed(backend=None):
+    """Join the process group that torchrun (or `launch`) set up through RANK/WORLD_SIZE/MASTER_ADDR; a no-op in a
+    single process. gloo on CPU, nccl on GPUs (one per process, by LOCAL_RANK). Returns (rank, world size)."""
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    if world > 1 and not _distributed():
+        cuda = torch.cuda.is_available()
+        if cuda: torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+        torch.distributed.init_process_group(backend or ('nccl' if cuda else 'gloo'))
+    return _rank(), (torch.distributed.get_world_size() if _distributed() else 1)
+
+
+def _launched(fn, nprocs, port, queue, args, forked, rank):
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nprocs), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    # a forked child inherits OpenMP's thread pool in a broken state and hangs in its first parallel region (the
+    # reason torch's DataLoader workers run single-threaded): one thread each, which also stops oversubscription
+    if forked: torch.set_num_threads(1)
+    init_distributed()
+    try:
+        out = fn(*args)
+        if rank == 0: queue.put(out)
+    finally: torch.distributed.destroy_process_group()
+
+
+def launch(fn, nprocs=2, *args, start_method=None):
+    """Run `fn(*args)` in `nprocs` processes joined for DDP (Kaggle's 2xT4 from a notebook, or CPU processes with
+    gloo) and return rank 0's result. A function defined in the notebook itself is started by fork (CUDA must not be
+    initialised in the notebook's process yet; CPU workers then run one thread each), an importable one by spawn.
+    `accelerate.notebook_launcher(fn)` works too when `fn` starts with `kit.init_distributed()`."""
+    import socket
+    import torch.multiprocessing as mp
+    # spawn is safe everywhere but must import `fn` by name: a function typed into a notebook or a REPL (module
+    # __main__ without a file) can only reach the workers by fork
+    main = sys.modules.get('__main__')
+    method = start_method or ('fork' if getattr(fn, '__module__', None) == '__main__' and not hasattr(main, '__file__') else 'spawn')
+    if method == 'fork' and torch.cuda.is_available() and torch.cuda.is_initialized():
+        raise RuntimeError('CUDA is already initialised in this process, so it cannot fork GPU workers: restart the '
+                           'kernel and call launch() before anything touches the GPU.')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    queue = mp.get_context(method).SimpleQueue()
+    mp.start_processes(partial(_launched, fn, nprocs, port, queue, args, method == 'fork'), nprocs=nprocs, start_method=method)
+    return queue.get() if not queue.empty() else None
 
 
 def default_device():
@@ -1318,7 +1388,7 @@ class Learner:
         tokenizer, and `kit.json` with the input recipe. Written to a temporary folder and then renamed."""
         path = Path(path)
         if self.rank != 0: return path
-        with atomic_dir(path) as tmp, self._ema_weights():
+        with atomic_dir(path) as tmp, self._ema_weights(), _quiet_transformers():
             model = self.model
             sd = None
             if dtype is not None:
@@ -1600,10 +1670,26 @@ DEFAULT_RECIPE = dict(
     dropout=None,           # override every dropout probability of the model config
     clip=None, max_length=None, seed=42)
 
+def _variant(**changes):
+    r = dict(DEFAULT_RECIPE, inputs=dict(DEFAULT_RECIPE['inputs']))
+    r['inputs'].update(changes.pop('inputs', {}))
+    r.update(changes)
+    return r
+
+
 RECIPES = {
     # the walkthrough's first recipe: the tokenizer's separator, the model's own head, MSE
-    'walkthrough': dict(DEFAULT_RECIPE),
+    'walkthrough': _variant(),
+    # one option each, from the winning solutions, measured against it (notebooks/experiments.ipynb)
+    'cpc_titles': _variant(inputs=dict(context='title')),
+    'grouped_targets': _variant(inputs=dict(group_targets='anchor_context', group_max_chars=200)),
+    'llrd': _variant(llrd=0.8),
+    'mean_pool': _variant(pooling='mean'),
+    'bce': _variant(loss='bce'),
+    'pearson_loss': _variant(loss='pearson'),
+    'ema': _variant(ema=0.995),
 }
+RECIPES['best'] = _variant(pooling='mean')  # provisional: replaced by what the measurements pick
 
 
 def resolve_recipe(recipe, **overrides):
@@ -1713,7 +1799,9 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
                      preds=preds.tolist(), history=learn.history.to_dict('list'),
                      test_preds=learn.predict(test_df).tolist() if test_df is not None else None)
             if save_models: learn.save(run_dir / f'fold{k}')
-            with atomic_write(file) as fh: json.dump(f, fh, default=_json_default)
+            if _rank() == 0:
+                with atomic_write(file) as fh: json.dump(f, fh, default=_json_default)
+            _barrier()
             log(f'fold {k}: Pearson {f["pearson"]:.4f} in {_fmt_time(f["time"])}')
             free_memory(learn); del learn
         oof[f['val_idxs']] = f['preds']
@@ -1724,9 +1812,11 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
                fold_pearson=fold_r, mean_fold_pearson=float(np.mean(fold_r)), oof_pearson=pearson(oof, y),
                fold_time=[f['time'] for f in fold_info], train_time=float(sum(f['time'] for f in fold_info)),
                wall=time.time() - t0, finished=time.strftime('%Y-%m-%d %H:%M:%S'), **_versions())
-    np.save(run_dir / 'oof.npy', oof)
-    if test_preds: np.save(run_dir / 'test_preds.npy', np.mean(test_preds, 0))
-    if _rank() == 0: append_jsonl(Path(out) / 'log.jsonl', rec)
+    if _rank() == 0:
+        np.save(run_dir / 'oof.npy', oof)
+        if test_preds: np.save(run_dir / 'test_preds.npy', np.mean(test_preds, 0))
+        append_jsonl(Path(out) / 'log.jsonl', rec)
+    _barrier()
     log(f'{name}: out-of-fold Pearson {rec["oof_pearson"]:.4f} (folds {", ".join(f"{x:.4f}" for x in fold_r)})')
     return dict(rec, oof=oof, test_preds=np.mean(test_preds, 0) if test_preds else None)
 
@@ -1816,6 +1906,22 @@ def find_model_folders(path):
     return found
 
 
+def blend_weights(path, folders):
+    """Weights for `folders` from `path/blend.json` ({folder path relative to `path`: weight}); None if absent."""
+    f = Path(path) / 'blend.json'
+    if not f.is_file(): return None
+    w = json.loads(f.read_text())
+    rel = [str(Path(x).relative_to(path)) if Path(x) != Path(path) else '.' for x in folders]
+    missing = [r for r in rel if r not in w]
+    if missing: raise KeyError(f'{f}: no weight for model folder(s) {missing}; it has {sorted(w)}')
+    return [float(w[r]) for r in rel]
+
+
+def write_blend(path, weights):
+    """Save {model folder (relative to `path`): weight} as `path/blend.json` for `kit.py predict` and inference."""
+    with atomic_write(Path(path) / 'blend.json') as f: json.dump(weights, f, indent=1)
+
+
 def predict_folders(folders, df, weights=None, device=None):
     """Average (or blend with `weights`) the predictions of several saved models; each rebuilds its own inputs."""
     preds = []
@@ -1855,6 +1961,37 @@ def run_notebook(nb_path, out=None, timeout=None, cwd='.'):
             print(f'executed notebook saved to {out}')
 
 
+def package(outdir, models=(), embedded_model=False, fp16=False, title='kit', slug='kit'):
+    """Build the folder to upload as a Kaggle dataset (`kaggle datasets create -p OUTDIR`): kit.py, the notebooks,
+    README and requirements, a dataset-metadata.json (fill in your user name), and optionally saved model folders
+    (`models`, re-saved in fp16 when `fp16`) and the embedded MiniLM's folder, for notebooks with the internet off."""
+    here, out = Path(__file__).resolve().parent, Path(outdir)
+    with atomic_dir(out) as tmp:
+        shutil.copy2(here / 'kit.py', tmp / 'kit.py')
+        for name in ('README.md', 'requirements.txt'):
+            if (here / name).is_file(): shutil.copy2(here / name, tmp / name)
+        if (here / 'notebooks').is_dir():
+            (tmp / 'notebooks').mkdir()
+            for nb in sorted((here / 'notebooks').glob('*.ipynb')): shutil.copy2(nb, tmp / 'notebooks' / nb.name)
+        for m in models:
+            for folder in find_model_folders(m):
+                dest = tmp / 'models' / (folder.name if folder == Path(m) else str(folder.relative_to(m)).replace(os.sep, '-'))
+                if fp16:
+                    learn = load_learner(folder, device='cpu')
+                    learn.save(dest, dtype=torch.float16)
+                    if (folder / 'blend.json').is_file(): shutil.copy2(folder / 'blend.json', dest / 'blend.json')
+                    free_memory(learn)
+                else: shutil.copytree(folder, dest)
+        if embedded_model: shutil.copytree(default_checkpoint(), tmp / 'models' / 'all-MiniLM-L6-v2')
+        meta = dict(title=title, id=f'YOUR-KAGGLE-USERNAME/{slug}', licenses=[dict(name='apache-2.0')],
+                    subtitle='kit.py: fine-tune transformers on the USPPPM data, fast', isPrivate=True)
+        (tmp / 'dataset-metadata.json').write_text(json.dumps(meta, indent=2))
+    size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
+    log(f'{out}: {sum(1 for f in out.rglob("*") if f.is_file())} files, {size / 2**20:.1f} MB. Edit the id in '
+        f'{out / "dataset-metadata.json"}, then: kaggle datasets create -p {out}  (or: kaggle datasets version -p {out} -m "...")')
+    return out
+
+
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(prog='kit.py', description=__doc__.split('\n')[0])
@@ -1872,12 +2009,20 @@ def main(argv=None):
     p = sub.add_parser('predict', help='predict a CSV (anchor,target,context[,id]) with saved model folder(s)')
     p.add_argument('models', help='a model folder, or a folder of them (fold models are averaged)')
     p.add_argument('--csv', required=True); p.add_argument('--out', default='preds.csv')
+    p = sub.add_parser('package', help='build the folder to upload as a Kaggle dataset')
+    p.add_argument('outdir'); p.add_argument('--models', nargs='*', default=[], help='model folders (or folders of them) to include')
+    p.add_argument('--fp16', action='store_true', help='re-save the models in fp16: half the upload')
+    p.add_argument('--embedded-model', action='store_true', help='include the embedded MiniLM folder (internet-off notebooks)')
+    p.add_argument('--slug', default='kit')
     p = sub.add_parser('notebook', help='run a notebook headless (e.g. notebooks/walkthrough.ipynb), printing its output')
     p.add_argument('path'); p.add_argument('--out', help='where to save the executed notebook (default runs/NAME)')
     p.add_argument('--smoke', action='store_true', help='KIT_SMOKE=1: a few minutes on a slice of the data')
     args = ap.parse_args(argv)
+    init_distributed()  # under torchrun: join the process group (DDP); otherwise nothing
 
-    if args.cmd == 'notebook':
+    if args.cmd == 'package':
+        package(args.outdir, args.models, embedded_model=args.embedded_model, fp16=args.fp16, slug=args.slug)
+    elif args.cmd == 'notebook':
         if args.smoke: os.environ['KIT_SMOKE'] = '1'
         run_notebook(args.path, out=args.out or str(Path('runs') / Path(args.path).name))
     elif args.cmd == 'train':
@@ -1896,7 +2041,7 @@ def main(argv=None):
     elif args.cmd == 'predict':
         folders = find_model_folders(args.models)
         df = read_pairs(args.csv)
-        preds = predict_folders(folders, df)
+        preds = predict_folders(folders, df, blend_weights(args.models, folders))
         bad = ~np.isfinite(preds)
         if bad.any(): raise ValueError(f'{int(bad.sum())} predictions are NaN or inf; nothing written')
         outdf = pd.DataFrame({'id': df.id.values, 'score': np.clip(preds, 0, 1)})

@@ -1,0 +1,113 @@
+"""Cross-validation, the experiment log, the noise floor, blends, retraining and the command line."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT, make_pairs, tiny_model
+
+import kit
+
+TINY = make_pairs(16, 10, seed=5)
+
+
+@pytest.fixture()
+def tiny_models(monkeypatch, tokz):
+    """Recipes build a small random BERT instead of the embedded model: the logic, fast."""
+    monkeypatch.setattr(kit, 'get_hf_objects', lambda *a, seed=None, pooling='cls', **k:
+                        ('bert', None, tokz, kit.MeanPoolModel(tiny_model(seed=seed or 0).bert) if pooling == 'mean' else tiny_model(seed=seed or 0)))
+
+
+def test_recipes_are_plain_dicts_and_resolve():
+    assert set(kit.RECIPES) >= {'walkthrough', 'best', 'cpc_titles', 'grouped_targets', 'llrd', 'mean_pool', 'bce',
+                                'pearson_loss', 'ema'}
+    r = kit.resolve_recipe('llrd', epochs=2)
+    assert r['llrd'] == 0.8 and r['epochs'] == 2 and r['inputs'] == {'sep': 'tokenizer'}
+    assert json.loads(json.dumps(kit.RECIPES)) == kit.RECIPES
+    with pytest.raises(KeyError, match='unknown recipe'): kit.resolve_recipe('nope')
+    with pytest.raises(KeyError, match='unknown recipe keys'): kit.resolve_recipe(dict(lr=1, colour='red'))
+
+
+def test_recipe_inputs_resolve_separator_and_titles(tokz, tmp_path, monkeypatch):
+    (tmp_path / 'context_texts.csv').write_text('context,text\nA47,HUMAN. FURNITURE\nB60,VEHICLES\n')
+    monkeypatch.setenv('KIT_CPC', str(tmp_path / 'context_texts.csv'))
+    get_x = kit.recipe_get_x(dict(sep='tokenizer', context='title'), tokz)
+    df = pd.DataFrame(dict(anchor=['a'], target=['b'], context=['B60']))
+    assert get_x(df) == ['VEHICLES [SEP] a [SEP] b']
+    assert get_x.keywords['context_map']['A47'] == 'HUMAN. FURNITURE'  # stored with the model: offline later
+
+
+def test_cross_validate_logs_every_run(tiny_models, tmp_path):
+    recipe = dict(epochs=1, lr=1e-3, batch_size=16)
+    res = kit.cross_validate(TINY, recipe, n_folds=2, out=tmp_path, name='tiny', progress=False, test_df=TINY.iloc[:7])
+    assert np.isfinite(res['oof']).all() and len(res['fold_pearson']) == 2
+    assert res['oof_pearson'] == pytest.approx(kit.pearson(res['oof'], TINY.score))
+    assert res['test_preds'].shape == (7,)
+    log = kit.read_log(tmp_path)
+    assert len(log) == 1
+    rec = log[0]
+    for key in ('run_id', 'recipe', 'seed', 'kit', 'torch', 'transformers', 'fold_pearson', 'oof_pearson', 'wall', 'train_time'):
+        assert key in rec
+    assert rec['recipe']['lr'] == 1e-3 and rec['recipe']['epochs'] == 1
+    again = kit.cross_validate(TINY, recipe, n_folds=2, out=tmp_path, name='tiny', progress=False)
+    assert again['fold_pearson'] == res['fold_pearson']  # the same run: its finished folds are reused
+    np.testing.assert_array_equal(kit.load_run(tmp_path, res['run_id'])['oof'], res['oof'])
+
+
+def test_compare_experiments_flags_noise():
+    def run(name, seed, r): return dict(name=name, seed=seed, oof_pearson=r, train_time=60)
+    log = [run('walkthrough', 1, 0.800), run('walkthrough', 2, 0.804), run('walkthrough', 3, 0.802),
+           run('tiny_gain', 1, 0.803), run('real_gain', 1, 0.830), run('loss', 1, 0.760)]
+    t = kit.compare_experiments(log, plot=False)
+    assert t.attrs['noise_floor'] == pytest.approx(0.002)
+    assert t.loc['walkthrough', 'verdict'] == 'baseline'
+    assert t.loc['tiny_gain', 'verdict'] == 'noise' and t.loc['real_gain', 'verdict'] == 'better'
+    assert t.loc['loss', 'verdict'] == 'worse'
+    assert t.loc['real_gain', 'diff'] == pytest.approx(0.028)
+
+
+def test_blend_finds_the_useful_models():
+    rng = np.random.default_rng(0)
+    y = rng.random(2000)
+    good, other = y + rng.normal(0, 0.3, 2000), y + rng.normal(0, 0.3, 2000)
+    junk = rng.random(2000)
+    folds = np.arange(2000) % 4
+    res = kit.blend({'good': good, 'other': other, 'junk': junk}, y, folds)
+    assert res['weights']['junk'] < 0.05 and abs(res['weights']['good'] - 0.5) < 0.1
+    assert res['blend_pearson'] > max(res['single_pearson'].values())
+    assert res['nested_pearson'] == pytest.approx(res['blend_pearson'], abs=0.01)
+
+
+def test_retrain_full_and_predict_folders(tiny_models, tmp_path):
+    learn = kit.retrain_full(TINY, dict(epochs=1, lr=1e-3, batch_size=16), out=tmp_path / 'a', progress=False)
+    assert len(learn.dls.valid.rows) == 0 and len(learn.dls.train.rows) == len(TINY)
+    assert np.isnan(learn.history.pearson.iloc[0])
+    kit.retrain_full(TINY, dict(epochs=1, lr=1e-3, batch_size=16, pooling='mean'), out=tmp_path / 'b', progress=False)
+    folders = kit.find_model_folders(tmp_path)
+    assert [f.name for f in folders] == ['a', 'b']
+    pa, pb = (kit.load_learner(f).predict(TINY) for f in folders)
+    kit.write_blend(tmp_path, {'a': 1, 'b': 3})
+    np.testing.assert_allclose(kit.predict_folders(folders, TINY, kit.blend_weights(tmp_path, folders)),
+                               0.25 * pa + 0.75 * pb, atol=1e-6)
+
+
+def test_command_line_train_and_predict(tmp_path, data_dir):
+    """The real embedded model, through `python kit.py train` and `python kit.py predict`."""
+    run = lambda *a: subprocess.run([sys.executable, str(ROOT / 'kit.py'), *a], capture_output=True, text=True, cwd=tmp_path)
+    r = run('train', '--recipe', 'walkthrough', '--folds', '2', '--epochs', '1', '--rows', '400', '--data', str(data_dir),
+            '--out', 'out')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'out-of-fold Pearson' in r.stdout and 'valid_loss' in r.stdout
+    assert len(kit.read_log(tmp_path / 'out')) == 1
+    folders = kit.find_model_folders(tmp_path / 'out')
+    assert len(folders) == 2  # the fold models
+    r = run('predict', 'out', '--csv', str(data_dir / 'test.csv'), '--out', 'preds.csv')
+    assert r.returncode == 0, r.stderr[-3000:]
+    preds = pd.read_csv(tmp_path / 'preds.csv', dtype={'id': str})
+    test = pd.read_csv(data_dir / 'test.csv', dtype={'id': str})
+    assert preds.id.tolist() == test.id.tolist() and preds.score.between(0, 1).all()
+    r = run('predict', 'nowhere', '--csv', str(data_dir / 'test.csv'))
+    assert r.returncode != 0 and 'no model folders' in r.stderr

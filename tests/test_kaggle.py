@@ -1,0 +1,86 @@
+"""Kaggle and beyond one GPU: the upload folder, offline model folders, DDP (gloo, 2 CPU processes), versions."""
+import json
+import os
+import subprocess
+import sys
+from functools import partial
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, make_pairs, tiny_model
+
+import kit
+
+TINY = make_pairs(16, 10, seed=7)
+
+
+def _ddp_fit(seed=0):
+    """Two epochs of a small model (no dropout, fp32) on TINY; run in one process or in each DDP process."""
+    from transformers import AutoTokenizer
+    tokz = AutoTokenizer.from_pretrained(os.environ.get('KIT_TEST_TOKENIZER') or kit.default_checkpoint())
+    dls = kit.get_dls(TINY, partial(kit.build_inputs), tokz, np.arange(120, 160), batch_size=16)
+    learn = kit.get_learner(dls, tiny_model(seed=seed), use_fp16=False, progress=False, seed=seed)
+    learn.fit_one_cycle(2, 1e-3)
+    return dict(world=learn.world, history=learn.history[['train_loss', 'valid_loss', 'pearson']].values,
+                preds=learn.get_preds(), n_train=[int(len(learn._shard(p))) for p in dls.train.batches(0)])
+
+
+@pytest.mark.parametrize('start_method', ['spawn', 'fork'])  # fork: what a function typed into a notebook gets
+def test_ddp_matches_one_process(start_method):
+    one = _ddp_fit()  # torch has run in this process before the fork: the workers must not hang
+    two = kit.launch(_ddp_fit, 2, start_method=start_method)
+    assert one['world'] == 1 and two['world'] == 2
+    assert sum(two['n_train']) < sum(one['n_train'])  # rank 0 trained on its share of every batch
+    np.testing.assert_allclose(two['history'], one['history'], atol=1e-4)  # fp noise: summation order differs
+    np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-4)  # metrics over the whole valid set, gathered
+
+
+def test_shards_cover_every_row_once():
+    pos = np.arange(37)
+    parts = [kit.Learner._shard(SimpleNamespace(world=3, rank=r), pos) for r in range(3)]
+    assert sorted(np.concatenate(parts).tolist()) == pos.tolist()
+    tiny = [kit.Learner._shard(SimpleNamespace(world=4, rank=r), np.arange(2)) for r in range(4)]
+    assert sorted(np.concatenate(tiny).tolist()) == [0, 1]  # ranks without rows get a zero-weight filler row
+
+
+def test_torchrun_train_command(tmp_path, data_dir):
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(ROOT / 'kit.py'),
+           'train', '--recipe', 'walkthrough', '--full', '--epochs', '1', '--rows', '300', '--data', str(data_dir), '--out', 'out']
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count('train_loss') == 2  # the live table and the summary, printed by rank 0 only
+    assert [f.name for f in kit.find_model_folders(tmp_path / 'out')] == ['walkthrough-full']
+    assert not [p for p in (tmp_path / 'out').iterdir() if p.name.startswith('.')]
+
+
+def test_package_builds_an_offline_dataset(tmp_path, tokz):
+    dls = kit.get_dls(TINY, partial(kit.build_inputs, sep=' [s] ', section_tokens=True), tokz, [], batch_size=16)
+    model = tiny_model()
+    kit.add_special_tokens(tokz, model, kit.section_tokens())
+    learn = kit.get_learner(dls, model, progress=False)
+    learn.fit_one_cycle(1, 1e-3)
+    learn.save(tmp_path / 'trained' / 'fold0')
+    out = kit.package(tmp_path / 'pkg', models=[tmp_path / 'trained'], fp16=True)
+    names = {str(p.relative_to(out)) for p in out.rglob('*') if p.is_file()}
+    assert {'kit.py', 'README.md', 'requirements.txt', 'dataset-metadata.json', 'notebooks/walkthrough.ipynb',
+            'notebooks/inference.ipynb', 'models/fold0/kit.json', 'models/fold0/model.safetensors'} <= names
+    meta = json.loads((out / 'dataset-metadata.json').read_text())
+    assert meta['id'].endswith('/kit') and meta['licenses'] and meta['title']
+    from safetensors import safe_open
+    with safe_open(str(out / 'models/fold0/model.safetensors'), 'pt') as f:
+        assert all(f.get_tensor(k).dtype in (torch.float16, torch.int64) for k in f.keys())
+    # the packaged model loads offline, with its added tokens, and predicts like the original
+    loaded = kit.load_learner(out / 'models' / 'fold0')
+    assert '[A]' in loaded.tokenizer.get_vocab()
+    np.testing.assert_allclose(loaded.predict(TINY), learn.predict(TINY), atol=0.02)
+    # and the packaged kit.py imports on its own
+    r = subprocess.run([sys.executable, '-c', 'import kit; print(kit.__version__)'], cwd=out, capture_output=True, text=True)
+    assert r.stdout.strip() == kit.__version__
+
+
+def test_old_versions_are_refused_with_what_to_do(monkeypatch):
+    monkeypatch.setattr(torch, '__version__', '2.0.1')
+    with pytest.raises(ImportError, match=r'torch 2\.0\.1 \(needs >= 2\.1\).*pip install -U "torch>=2\.1"'):
+        kit.check_versions()
