@@ -961,7 +961,22 @@ class Learner:
         return logits[:, 0].float()
 
     def _activation(self, logits):
-        return torch.sigmoid(logits) if self.loss_func == 'bce' else logits
+        if self.loss_func == 'bce': return torch.sigmoid(logits)
+        if self.loss_func == 'pearson' and getattr(self, 'calibration', None):
+            a, b = self.calibration
+            return logits * a + b
+        return logits
+
+    def _calibrate(self):
+        """The Pearson loss leaves the output's scale and offset free, so map it back onto the scores: the least-
+        squares line from predictions to targets on the training rows (Pearson unchanged, and a submission clipped to
+        [0, 1] keeps its ranking; fold models share one scale, so averaging them is fair)."""
+        self.calibration = None
+        p = self._predict_loader(self.dls.train).astype(np.float64)
+        y = np.asarray(self.dls.train.labels, np.float64)
+        if len(p) < 2 or p.std() == 0: return
+        a = float(np.cov(p, y, bias=True)[0, 1] / p.var())
+        self.calibration = (a, float(y.mean() - a * p.mean()))
 
     def _loss(self, logits, b, n_global):
         """(sum of the weighted per-row losses on this rank, the loss to backpropagate). Dividing by the global
@@ -1147,6 +1162,7 @@ class Learner:
             self._hist.append(row)
             self._print_row(row)
             if self.checkpoint: self._save_checkpoint(fit, epoch + 1)
+        if self.loss_func == 'pearson': self._calibrate()
         return self
 
     def _train_epoch(self, epoch, sched):
@@ -1399,7 +1415,8 @@ class Learner:
             self.tokenizer.save_pretrained(tmp)
             meta = dict(kit_version=__version__, pooling=getattr(model, 'kit_pooling', 'cls'), loss=self.loss_func,
                         max_length=self.max_length, inputs=_recipe_of(self.get_x), recipe=self.recipe,
-                        history=self.history.to_dict('list'), saved_dtype=str(dtype) if dtype else None)
+                        history=self.history.to_dict('list'), saved_dtype=str(dtype) if dtype else None,
+                        calibration=getattr(self, 'calibration', None))
             (tmp / 'kit.json').write_text(json.dumps(meta, indent=1, default=str))
         return path
 
@@ -1411,6 +1428,7 @@ class Learner:
             warnings.warn(f'{path}: saved with inputs {meta["inputs"]}, this learner builds {_recipe_of(self.get_x)}')
         _, _, model = _load_model_folder(path, self.device)
         self.model.load_state_dict(model.state_dict())
+        self.calibration = meta.get('calibration')
         self._graphs = {}
         return self
 
@@ -1483,6 +1501,7 @@ def load_learner(path, device=None, get_x=None, use_fp16=True):
     dls = _InferenceDls(tok, get_x, meta.get('max_length') or _max_length(tok))
     learn = Learner(dls, model, device=device, loss=meta.get('loss', 'mse'), use_fp16=use_fp16, progress=False)
     learn.meta = meta
+    learn.calibration = meta.get('calibration')
     return learn
 
 

@@ -195,3 +195,16 @@ def test_a_crash_mid_cross_validation_keeps_finished_folds(tokz, tmp_path, monke
     res = kit.cross_validate(df, recipe, n_folds=3, out=tmp_path, name='tiny', progress=False)
     assert len(retrained) == 2  # folds 1 and 2; fold 0 was kept, not trained again
     assert len(kit.read_log(tmp_path)) == 1 and np.isfinite(res['oof']).all()
+
+
+def test_a_pearson_loss_model_predicts_on_the_score_scale(tokz, tmp_path):
+    # the Pearson loss leaves scale and offset free: the fit maps outputs back onto the scores (least squares on the
+    # training rows), and the mapping travels with the saved model, so clipping a submission to [0, 1] is harmless
+    learn = kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False, loss='pearson')
+    learn.fit_one_cycle(2, 3e-3)
+    assert learn.calibration is not None
+    p, y = learn.predict(TINY.iloc[:120]), TINY.score.values[:120]
+    assert p.mean() == pytest.approx(y.mean(), abs=1e-3) and p.std() <= y.std() + 1e-3
+    assert learn.history.pearson.iloc[-1] == pytest.approx(kit.pearson(learn.get_preds(), TINY.score.values[120:]), abs=1e-4)
+    learn.save(tmp_path / 'm')
+    np.testing.assert_allclose(kit.load_learner(tmp_path / 'm').predict(TINY), learn.predict(TINY), atol=1e-3)
