@@ -207,4 +207,7 @@ def test_a_pearson_loss_model_predicts_on_the_score_scale(tokz, tmp_path):
     assert p.mean() == pytest.approx(y.mean(), abs=1e-3) and p.std() <= y.std() + 1e-3
     assert learn.history.pearson.iloc[-1] == pytest.approx(kit.pearson(learn.get_preds(), TINY.score.values[120:]), abs=1e-4)
     learn.save(tmp_path / 'm')
-    np.testing.assert_allclose(kit.load_learner(tmp_path / 'm').predict(TINY), learn.predict(TINY), atol=1e-3)
+    loaded = kit.load_learner(tmp_path / 'm')
+    assert loaded.calibration == pytest.approx(learn.calibration)
+    # bf16 noise, scaled up by the calibration slope (about 20 for this tiny model), is all that may differ
+    np.testing.assert_allclose(loaded.predict(TINY), learn.predict(TINY), atol=0.02)
