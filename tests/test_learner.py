@@ -168,6 +168,9 @@ def test_deberta_speedups_keep_the_maths(hf, monkeypatch, buckets):
     """The windowed, broadcast disentangled attention gives transformers' own outputs and gradients."""
     from transformers.models.deberta_v2 import modeling_deberta_v2 as m
     kit.deberta_speedups()
+    if not getattr(m.build_relative_position, '_kit', False):  # older DeBERTa code (transformers < 4.45) is left alone
+        import transformers
+        pytest.skip(f'deberta_speedups leaves the DeBERTa code of transformers {transformers.__version__} as it is')
     assert m.DisentangledSelfAttention.disentangled_attention_bias._kit and m.build_relative_position._kit
     tokz = hf[2]
     b = tokz(['A47 [SEP] abatement [SEP] act of abating pollution control', 'H01 [SEP] wet etching [SEP] dry'],
