@@ -871,6 +871,7 @@ class Learner:
                  precision=None, clip=None, ema=None, path='.', checkpoint=False, cuda_graphs=True,
                  progress=True, check_every=None, recipe=None):
         self.dls, self.model, self.wd, self.seed, self.loss_func = dls, model, weight_decay, seed, loss
+        self.calibration = None  # (slope, offset) onto the score scale, set by fits with the Pearson loss
         if loss not in ('mse', 'bce', 'pearson'): raise ValueError(f"loss must be 'mse', 'bce' or 'pearson', got {loss!r}")
         self.device = torch.device(device) if device is not None else default_device()
         self.model.to(self.device)
@@ -962,7 +963,7 @@ class Learner:
 
     def _activation(self, logits):
         if self.loss_func == 'bce': return torch.sigmoid(logits)
-        if self.loss_func == 'pearson' and getattr(self, 'calibration', None):
+        if self.loss_func == 'pearson' and self.calibration:
             a, b = self.calibration
             return logits * a + b
         return logits
@@ -1416,7 +1417,7 @@ class Learner:
             meta = dict(kit_version=__version__, pooling=getattr(model, 'kit_pooling', 'cls'), loss=self.loss_func,
                         max_length=self.max_length, inputs=_recipe_of(self.get_x), recipe=self.recipe,
                         history=self.history.to_dict('list'), saved_dtype=str(dtype) if dtype else None,
-                        calibration=getattr(self, 'calibration', None))
+                        calibration=self.calibration)
             (tmp / 'kit.json').write_text(json.dumps(meta, indent=1, default=str))
         return path
 
