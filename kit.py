@@ -1996,15 +1996,22 @@ def package(outdir, models=(), embedded_model=False, fp16=False, title='kit', sl
         if (here / 'notebooks').is_dir():
             (tmp / 'notebooks').mkdir()
             for nb in sorted((here / 'notebooks').glob('*.ipynb')): shutil.copy2(nb, tmp / 'notebooks' / nb.name)
+        weights = {}  # blend.json weights, re-keyed by the packaged folder names
         for m in models:
-            for folder in find_model_folders(m):
+            folders = find_model_folders(m)
+            w = blend_weights(m, folders)
+            for i, folder in enumerate(folders):
                 dest = tmp / 'models' / (folder.name if folder == Path(m) else str(folder.relative_to(m)).replace(os.sep, '-'))
+                if w is not None: weights[dest.name] = w[i]
                 if fp16:
                     learn = load_learner(folder, device='cpu')
                     learn.save(dest, dtype=torch.float16)
-                    if (folder / 'blend.json').is_file(): shutil.copy2(folder / 'blend.json', dest / 'blend.json')
                     free_memory(learn)
-                else: shutil.copytree(folder, dest)
+                else: shutil.copytree(folder, dest, ignore=shutil.ignore_patterns('blend.json'))
+        packaged = sorted(p.name for p in (tmp / 'models').iterdir()) if (tmp / 'models').is_dir() else []
+        if weights and set(weights) == set(packaged): write_blend(tmp / 'models', weights)
+        elif weights: warnings.warn(f'blend weights dropped: only {sorted(weights)} of the packaged models {packaged} have '
+                                    'them; inference will average equally (write_blend the missing ones first)')
         if embedded_model: shutil.copytree(default_checkpoint(), tmp / 'models' / 'all-MiniLM-L6-v2')
         meta = dict(title=title, id=f'YOUR-KAGGLE-USERNAME/{slug}', licenses=[dict(name='apache-2.0')],
                     subtitle='kit.py: fine-tune transformers on the USPPPM data, fast', isPrivate=True)

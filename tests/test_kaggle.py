@@ -84,3 +84,20 @@ def test_old_versions_are_refused_with_what_to_do(monkeypatch):
     monkeypatch.setattr(torch, '__version__', '2.0.1')
     with pytest.raises(ImportError, match=r'torch 2\.0\.1 \(needs >= 2\.1\).*pip install -U "torch>=2\.1"'):
         kit.check_versions()
+
+
+def test_package_carries_the_blend_weights(tmp_path, tokz):
+    # a CV run's fold folders with blend weights beside them; the package renames the folders, the weights follow
+    learn = kit.get_learner(kit.get_dls(TINY, kit.build_inputs, tokz, [], batch_size=16), tiny_model(), progress=False)
+    learn.fit_one_cycle(1, 1e-3)
+    for name in ('fold0', 'fold1'): learn.save(tmp_path / 'runs' / 'best' / name)
+    kit.write_blend(tmp_path / 'runs', {'best/fold0': 0.3, 'best/fold1': 0.7})
+    out = kit.package(tmp_path / 'pkg', models=[tmp_path / 'runs'])
+    folders = kit.find_model_folders(out / 'models')
+    assert [f.name for f in folders] == ['best-fold0', 'best-fold1']
+    assert kit.blend_weights(out / 'models', folders) == [0.3, 0.7]
+    # without weights for every packaged model, none are kept, and the user is told
+    learn.save(tmp_path / 'other')
+    with pytest.warns(UserWarning, match='blend weights dropped'):
+        out2 = kit.package(tmp_path / 'pkg2', models=[tmp_path / 'runs', tmp_path / 'other'])
+    assert not (out2 / 'models' / 'blend.json').exists()
