@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -69,13 +68,11 @@ def main():
     if a.recipes: options.update(json.loads(Path(a.recipes).read_text()))
     for seed in seeds:  # every option once before any repeat, so a deadline still leaves a full first pass
         for name, recipe in {'walkthrough': 'walkthrough', **options}.items(): fit(name, recipe, seed)
-    res = pd.DataFrame(done)
-    if res.empty: return
-    table = res.groupby('name').pearson.agg(['mean', 'std', 'count'])
-    noise = float(np.sqrt(np.nanmean(res.groupby('name').pearson.var()))) if res.groupby('name').size().max() > 1 else np.nan
-    base = table.loc['walkthrough', 'mean'] if 'walkthrough' in table.index else np.nan
-    table['gain'] = table['mean'] - base
-    table['verdict'] = np.where(table.gain.abs() <= 2 * noise, 'noise', np.where(table.gain > 0, 'better', 'worse'))
+    if not done: return
+    # the kit's own comparison: noise floor pooled over the repeated recipes, verdicts against the walkthrough
+    table = kit.compare_experiments([dict(name=d['name'], seed=d['seed'], oof_pearson=d['pearson'], train_time=d['time'])
+                                     for d in done], baseline='walkthrough' if any(d['name'] == 'walkthrough' for d in done) else None, plot=False)
+    noise, base = table.attrs['noise_floor'], table.loc['walkthrough', 'mean'] if 'walkthrough' in table.index else float('nan')
     print(f'\nnoise floor (pooled seed-to-seed std): {noise:.4f}\n')
     print(table.sort_values('mean', ascending=False).round(4).to_string())
 
