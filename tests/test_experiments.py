@@ -81,6 +81,19 @@ def test_blend_finds_the_useful_models():
     assert res['nested_pearson'] == pytest.approx(res['blend_pearson'], abs=0.01)
 
 
+def test_sentence_similarity_scores_pairs_zero_shot():
+    # the embedded sentence-transformer, untrained for this task: near phrases score above unrelated ones
+    df = pd.DataFrame(dict(anchor=['electric car', 'electric car', 'wooden chair', 'wooden chair'],
+                           target=['electric vehicle', 'banana peel', 'wooden chair', 'seat made of wood'],
+                           context=['B60', 'B60', 'A47', 'A47']))
+    s = kit.sentence_similarity(df, device='cpu')
+    assert s.shape == (4,) and s.dtype == np.float32
+    assert s[2] == pytest.approx(1.0, abs=1e-5)       # a phrase with itself
+    assert s[0] > s[1] + 0.3 and s[3] > s[1] + 0.3
+    assert np.array_equal(kit.sentence_similarity(df.iloc[::-1], device='cpu'), s[::-1])  # row order kept
+    with pytest.raises(kit.DataError, match="'target' is missing"): kit.sentence_similarity(df.drop(columns='target'))
+
+
 def test_retrain_full_and_predict_folders(tiny_models, tmp_path):
     learn = kit.retrain_full(TINY, dict(epochs=1, lr=1e-3, batch_size=16), out=tmp_path / 'a', progress=False)
     assert len(learn.dls.valid.rows) == 0 and len(learn.dls.train.rows) == len(TINY)
