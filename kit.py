@@ -1892,6 +1892,12 @@ def blend(oofs, y, folds=None):
     names = list(oofs)
     X, y = np.column_stack([np.asarray(oofs[n], np.float64) for n in names]), np.asarray(y, np.float64)
     ok = np.isfinite(X).all(1)
+    sd = X[ok].std(0)
+    if len(names) > 1 and sd.min() > 0 and sd.max() / sd.min() > 3:
+        # the weights scale each member as it is: they only carry over to test predictions on the same scales
+        warnings.warn(f'blend members are on different scales (std {dict(zip(names, sd.round(3).tolist()))}): the '
+                      f'weights only apply to test predictions on these same scales. Put every member on the score '
+                      f'scale first (rerun models saved before the kit calibrated Pearson-loss outputs).')
     w = _nnls_weights(X[ok], y[ok])
     res = dict(weights=dict(zip(names, w.round(4).tolist())), blend_pearson=pearson(X[ok] @ w, y[ok]),
                single_pearson={n: pearson(X[ok, i], y[ok]) for i, n in enumerate(names)})

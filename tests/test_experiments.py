@@ -79,6 +79,9 @@ def test_blend_finds_the_useful_models():
     assert res['weights']['junk'] < 0.05 and abs(res['weights']['good'] - 0.5) < 0.1
     assert res['blend_pearson'] > max(res['single_pearson'].values())
     assert res['nested_pearson'] == pytest.approx(res['blend_pearson'], abs=0.01)
+    # a member on another scale (an uncalibrated Pearson-loss model, say) gets a warning: its weight would not
+    # carry over to test predictions from a calibrated model
+    with pytest.warns(UserWarning, match='different scales'): kit.blend({'good': good, 'raw': 10 * other}, y)
 
 
 def test_sentence_similarity_scores_pairs_zero_shot():
