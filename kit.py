@@ -1922,7 +1922,8 @@ def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     checkpoint, device = checkpoint or default_checkpoint(), device or default_device()
     tok = AutoTokenizer.from_pretrained(checkpoint)
     with _quiet_transformers(): model = AutoModel.from_pretrained(checkpoint).to(device).eval()
-    phrases = sorted(set(df.anchor.astype(str)) | set(df.target.astype(str)))  # each phrase embedded once
+    # each phrase embedded once; sorted by length so a batch pads little
+    phrases = sorted(set(df.anchor.astype(str)) | set(df.target.astype(str)), key=lambda p: (len(p), p))
     embs = []
     for i in range(0, len(phrases), batch_size):
         b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
