@@ -1,9 +1,10 @@
 # Prototype, not in kit.py: the embedded sentence-transformer fine-tuned as a bi-encoder (cosine of mean-pooled
 # embeddings regressed on the score, as sentence-transformers' CosineSimilarityLoss), as a blend member beside `best`.
-# Anchor split, seed 42; google/validation.csv predicted, scored only at the end with weights fitted on the split.
-import json, time, math, numpy as np, torch, torch.nn.functional as F, kit
+# Anchor split, seed 42 (or argv[1]); google/validation.csv predicted, scored only at the end with weights fitted on the split.
+import json, sys, time, math, numpy as np, torch, torch.nn.functional as F, kit
+SEED = int(sys.argv[1]) if len(sys.argv) > 1 else 42
 from transformers import AutoModel, AutoTokenizer
-torch.manual_seed(42); rng = np.random.default_rng(42)
+torch.manual_seed(SEED); rng = np.random.default_rng(SEED)
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
 google = kit.read_pairs('/work/shared/data/google/validation.csv', scored=True)
 ck = kit.default_checkpoint(); tok = AutoTokenizer.from_pretrained(ck); model = AutoModel.from_pretrained(ck)
@@ -32,15 +33,15 @@ for ep in range(EPOCHS):
         loss = F.mse_loss(cos, torch.tensor(d.score.values, dtype=torch.float32))
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
     v = predict(df.iloc[val]); hist.append(kit.pearson(v, df.score.values[val])); print(ep, hist[-1], time.time() - t0, flush=True)
-np.save('runs/cpu3/val-biencoder-s42.npy', v); h = predict(google); np.save('runs/cpu3/held-biencoder-s42.npy', h)
-# blend with `best` (seed 42, runs/cpu2) on the split's validation rows, nested over 4 anchor folds of those rows
+np.save(f'runs/cpu3/val-biencoder-s{SEED}.npy', v); h = predict(google); np.save(f'runs/cpu3/held-biencoder-s{SEED}.npy', h)
+# blend with `best` (same seed, runs/cpu2) on the split's validation rows, nested over 4 anchor folds of those rows
 vdf = df.iloc[val].reset_index(drop=True); y = vdf.score.values; f = kit.anchor_folds(vdf, 4)
-P = dict(best=np.load('runs/cpu2/val-best-s42.npy'), biencoder=v, cosine=np.load('runs/cpu3/val-cosine.npy'))
-H = dict(best=np.load('runs/cpu2/held-best-s42.npy'), biencoder=h, cosine=np.load('runs/cpu3/held-cosine.npy'))
+P = dict(best=np.load(f'runs/cpu2/val-best-s{SEED}.npy'), biencoder=v, cosine=np.load('runs/cpu3/val-cosine.npy'))
+H = dict(best=np.load(f'runs/cpu2/held-best-s{SEED}.npy'), biencoder=h, cosine=np.load('runs/cpu3/held-cosine.npy'))
 res = dict(hist=hist, time=time.time() - t0)
 for combo in (['best', 'biencoder'], ['best', 'cosine'], ['best', 'biencoder', 'cosine']):
     b = kit.blend({k: P[k] for k in combo}, y, folds=f)
     res['+'.join(combo)] = dict(weights=b['weights'], split=b['blend_pearson'], nested=b['nested_pearson'],
                                 google=kit.pearson(sum(b['weights'][k] * H[k] for k in combo), google.score.values))
 res['google_single'] = {k: kit.pearson(H[k], google.score.values) for k in H}
-print(json.dumps(res, indent=1, default=float)); json.dump(res, open('runs/cpu3/biencoder.json', 'w'), indent=1, default=float)
+print(json.dumps(res, indent=1, default=float)); json.dump(res, open(f'runs/cpu3/biencoder-s{SEED}.json', 'w'), indent=1, default=float)
