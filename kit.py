@@ -332,6 +332,12 @@ def default_checkpoint():
                                   'or pass a checkpoint (a hub name or a local model folder).') from None
 
 
+def mean_pool(hidden, attention_mask):
+    """The mean of the hidden states over the real (unmasked) tokens: how sentence-transformers pool."""
+    m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+
 class MeanPoolModel(nn.Module):
     """A backbone with a mean-pooling regression head: how sentence-transformer checkpoints were trained."""
     def __init__(self, backbone, num_labels=1, dropout=0.0):
@@ -343,8 +349,7 @@ class MeanPoolModel(nn.Module):
     def forward(self, input_ids=None, attention_mask=None, **kwargs):
         from transformers.modeling_outputs import SequenceClassifierOutput
         h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
-        m = attention_mask.unsqueeze(-1).to(h.dtype)
-        pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
+        pooled = mean_pool(h, attention_mask)
         with torch.autocast(h.device.type, enabled=False):  # the head in fp32: bf16 would round the scores
             return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
 
@@ -1928,8 +1933,7 @@ def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     for i in range(0, len(phrases), batch_size):
         b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
         h = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).last_hidden_state.float()
-        m = b['attention_mask'].unsqueeze(-1).float()
-        embs.append(F.normalize((h * m).sum(1) / m.sum(1).clamp(min=1), dim=-1).cpu())
+        embs.append(F.normalize(mean_pool(h, b['attention_mask']), dim=-1).cpu())
     e, ix = torch.cat(embs), {p: i for i, p in enumerate(phrases)}
     a = e[[ix[p] for p in df.anchor.astype(str)]]
     t = e[[ix[p] for p in df.target.astype(str)]]
