@@ -102,13 +102,16 @@ class DataError(ValueError):
 # ----------------------------------------------------------------------------------------------------
 # paths
 def data_path(path=None) -> Path:
-    """The competition folder: `path` if given, Kaggle's input folder on Kaggle, else $KIT_DATA, else ./data."""
+    """The competition folder: `path` if given, Kaggle's input folder on Kaggle, else $KIT_DATA, else ./data.
+    A relative $KIT_DATA or data/ is also looked for beside kit.py: set in the project folder, it still holds in a
+    notebook whose kernel runs in notebooks/, or in a subprocess started elsewhere."""
     candidates = []
     if path is not None: candidates.append(Path(path))
     else:
         if is_kaggle: candidates += [KAGGLE_DATA, Path('/kaggle/input/competitions') / COMPETITION]
-        if os.environ.get('KIT_DATA'): candidates.append(Path(os.environ['KIT_DATA']))
-        candidates.append(Path('data'))
+        here = Path(__file__).resolve().parent
+        for p in ([Path(os.environ['KIT_DATA'])] if os.environ.get('KIT_DATA') else []) + [Path('data')]:
+            candidates += [p] if p.is_absolute() or p.resolve() == (here / p).resolve() else [p, here / p]
     for c in candidates:
         if (c / 'train.csv').is_file(): return c
     looked = '\n'.join(f'  - {(c / "train.csv").resolve()}' for c in candidates)

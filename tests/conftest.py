@@ -47,8 +47,9 @@ def make_pairs(n_anchors=80, per_anchor=15, seed=0):
 @pytest.fixture(scope='session')
 def real_data():
     """The real competition folder, or None when KIT_DATA is not set."""
-    p = os.environ.get('KIT_DATA')
-    return Path(p) if p and (Path(p) / 'train.csv').is_file() else None
+    if not os.environ.get('KIT_DATA'): return None
+    try: return kit.data_path().resolve()  # absolute: subprocesses run in other folders
+    except FileNotFoundError: return None
 
 
 @pytest.fixture(scope='session')

@@ -1,7 +1,10 @@
 """Paths, checked loading, the anchor split and the folds."""
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 import kit
 
@@ -19,6 +22,14 @@ def test_data_path_prefers_kit_data(tmp_path, monkeypatch, data_dir):
     monkeypatch.setattr(kit, 'is_kaggle', False)
     monkeypatch.setenv('KIT_DATA', str(data_dir))
     assert kit.data_path() == data_dir
+
+
+def test_a_relative_kit_data_holds_from_other_folders(tmp_path, monkeypatch, data_dir):
+    # the README sets KIT_DATA=../shared/data/uspppm in the project folder; notebook kernels run in notebooks/
+    monkeypatch.setattr(kit, 'is_kaggle', False)
+    monkeypatch.setenv('KIT_DATA', os.path.relpath(data_dir, ROOT))
+    monkeypatch.chdir(tmp_path)
+    assert kit.data_path().resolve() == data_dir.resolve()
 
 
 def test_data_path_says_where_it_looked_and_how_to_get_the_data(tmp_path, monkeypatch):
