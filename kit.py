@@ -264,7 +264,7 @@ def section_tokens(df=None):
 
 
 def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, context_map=None,
-                 group_targets=None, group_sep='; ', group_max_chars=None, seed=None):
+                 group_targets=None, group_sep='; ', group_max_chars=None, seed=None, pair=False):
     """The input text of every row: `context{sep}anchor{sep}target`.
 
     lower_case: lower-case the phrases (not the separator, which may be a special token).
@@ -272,7 +272,9 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
     context_map: {code: text} to replace the CPC code by its title (see `load_cpc_texts`).
     group_targets: 'anchor' or 'anchor_context': append the other targets of the same anchor (and context),
       the row's own target excluded, in the order of the frame, or shuffled when `seed` is given.
-    group_max_chars: cut the appended targets to this many characters."""
+    group_max_chars: cut the appended targets to this many characters.
+    pair: two texts per row, `(context{sep}anchor, context{sep}target)`, embedded separately by a bi-encoder."""
+    if pair and group_targets: raise ValueError('group_targets needs one text per row; it cannot be used with pair=True')
     anchor, target = df.anchor.astype(str), df.target.astype(str)
     context = df.context.astype(str)
     if context_map is not None:
@@ -282,6 +284,9 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
     if lower_case: anchor, target, context = anchor.str.lower(), target.str.lower(), context.str.lower()
     parts = [context, anchor, target]
     if section_tokens: parts.insert(0, '[' + df.context.astype(str).str[0] + ']')
+    if pair:
+        head = parts[0] if len(parts) == 3 else parts[0] + sep + parts[1]
+        return list(zip((head + sep + anchor).tolist(), (head + sep + target).tolist()))
     if group_targets: parts.append(pd.Series(_grouped_targets(df, target, group_targets, group_sep, group_max_chars, seed), index=df.index))
     text = parts[0]
     for p in parts[1:]: text = text + sep + p
@@ -363,6 +368,27 @@ class MeanPoolModel(nn.Module):
         from safetensors.torch import save_file
         self.backbone.save_pretrained(path, **kwargs)
         save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(Path(path) / 'head.safetensors'))
+
+
+class BiEncoderModel(nn.Module):
+    """A sentence-transformer used as it was pre-trained: each side of a pair embedded on its own (mean-pooled), the
+    cosine of the two embeddings regressed on the score. No new weights. Its batches stack the `a` texts over the `b`
+    texts: input_ids of shape (2B, L) give B cosines."""
+    def __init__(self, backbone):
+        super().__init__()
+        self.backbone, self.config = backbone, backbone.config
+
+    def forward(self, input_ids=None, attention_mask=None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+        h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
+        with torch.autocast(h.device.type, enabled=False):  # the cosine in fp32
+            e = F.normalize(mean_pool(h, attention_mask), dim=-1)
+            a, b = e.chunk(2)
+            return SequenceClassifierOutput(logits=(a * b).sum(-1, keepdim=True))
+
+    def get_input_embeddings(self): return self.backbone.get_input_embeddings()
+    def resize_token_embeddings(self, n, **kw): return self.backbone.resize_token_embeddings(n, **kw)
+    def save_pretrained(self, path, **kwargs): self.backbone.save_pretrained(path, **kwargs)
 
 
 def fp32_head(model):
@@ -501,7 +527,8 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
     """`(arch, config, tokenizer, model)` as blurr returns them, for regression (`num_labels=1`).
 
     checkpoint: a hub name (e.g. "microsoft/deberta-v3-small"), a local folder (e.g. an attached Kaggle dataset),
-      or None for the embedded all-MiniLM-L6-v2. pooling: 'cls' (the model's own head) or 'mean'.
+      or None for the embedded all-MiniLM-L6-v2. pooling: 'cls' (the model's own head), 'mean' (a mean-pooling head)
+      or 'biencoder' (the cosine of separately embedded anchor and target: train it on `build_inputs(..., pair=True)`).
     dropout: override every dropout probability of the config. seed: seeds the new head's initialisation."""
     from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
     ckpt = str(checkpoint) if checkpoint is not None else default_checkpoint()
@@ -518,9 +545,11 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
     with _quiet_transformers(quiet):
         if pooling == 'mean':
             model = MeanPoolModel(AutoModel.from_pretrained(ckpt, config=config), num_labels)
+        elif pooling == 'biencoder':
+            model = BiEncoderModel(AutoModel.from_pretrained(ckpt, config=config))
         elif pooling == 'cls':
             model = AutoModelForSequenceClassification.from_pretrained(ckpt, config=config)
-        else: raise ValueError(f"pooling must be 'cls' or 'mean', got {pooling!r}")
+        else: raise ValueError(f"pooling must be 'cls', 'mean' or 'biencoder', got {pooling!r}")
     model.kit_pooling = pooling
     return config.model_type, config, tokenizer, model
 
@@ -576,18 +605,74 @@ class Tokens:
     def __len__(self): return len(self.lengths)
     def __getitem__(self, i): return self.flat[self.offsets[i]:self.offsets[i + 1]]
 
+    def grid(self):
+        """All rows as one zero-padded (rows, longest) array."""
+        L = int(self.lengths.max()) if len(self) else 0
+        grid = np.zeros((len(self), L), np.int64)
+        grid[np.arange(L) < self.lengths[:, None]] = self.flat
+        return grid
+
     def canonical_order(self):
         """Longest first, ties broken by the token ids themselves: the same rows always make the same batches,
         whatever their order, so predictions do not depend on it (bf16 results vary with batch shapes)."""
-        if getattr(self, '_canonical', None) is not None: return self._canonical
-        n = len(self)
-        if n == 0: return np.zeros(0, np.int64)
-        L = int(self.lengths.max())
-        grid = np.zeros((n, L), np.int64)
-        mask = np.arange(L) < self.lengths[:, None]
-        grid[mask] = self.flat
-        self._canonical = np.lexsort([grid[:, j] for j in range(L - 1, -1, -1)] + [-self.lengths])
+        if getattr(self, '_canonical', None) is None: self._canonical = _canonical_order(self.grid(), self.lengths)
         return self._canonical
+
+    def gather(self, pos, L, B, pad_id):
+        """(ids, mask) arrays of shape (B, L) for rows `pos`; rows past len(pos) are fillers with one real token,
+        so attention never sees an all-masked row."""
+        n, lens = len(pos), self.lengths[pos]
+        x = np.full((B, L), pad_id, dtype=np.int64)
+        m = np.zeros((B, L), dtype=np.int64)
+        if n:  # every row's tokens at once: offsets + positions, masked by length
+            inside = np.arange(L) < lens[:, None]
+            flat_idx = np.minimum(self.offsets[pos][:, None] + np.arange(L), max(len(self.flat) - 1, 0))
+            x[:n] = np.where(inside, self.flat[flat_idx], pad_id)
+            m[:n] = inside
+        if B > n: x[n:, 0], m[n:, 0] = (self[pos[0]][0] if n else pad_id), 1
+        return x, m
+
+
+def _canonical_order(grid, lengths):
+    if len(grid) == 0: return np.zeros(0, np.int64)
+    return np.lexsort([grid[:, j] for j in range(grid.shape[1] - 1, -1, -1)] + [-lengths])
+
+
+class PairTokens:
+    """The two texts of every row (a bi-encoder's inputs) as two `Tokens`; a row's length is its longer side.
+    Batches hold side `a` in their first half of rows and side `b` in the second: (2B, L)."""
+    def __init__(self, pairs, tokenizer, max_length=None, name='inputs', warn=True):
+        a, b = zip(*pairs) if len(pairs) else ((), ())
+        self.a = Tokens(a, tokenizer, max_length, name=name, warn=warn)
+        self.b = Tokens(b, tokenizer, max_length, name=name, warn=warn)
+        self.lengths = np.maximum(self.a.lengths, self.b.lengths)
+        self.truncated = self.a.truncated | self.b.truncated
+        self.n_truncated = int(self.truncated.sum())
+        self._canonical = None
+
+    def __len__(self): return len(self.lengths)
+
+    def canonical_order(self):
+        if self._canonical is None:
+            self._canonical = _canonical_order(np.concatenate([_pad_to(self.a.grid(), self.lengths), _pad_to(self.b.grid(), self.lengths)], 1), self.lengths)
+        return self._canonical
+
+    def gather(self, pos, L, B, pad_id):
+        xa, ma = self.a.gather(pos, L, B, pad_id)
+        xb, mb = self.b.gather(pos, L, B, pad_id)
+        return np.concatenate([xa, xb]), np.concatenate([ma, mb])
+
+
+def _pad_to(grid, lengths):
+    L = int(lengths.max()) if len(lengths) else 0
+    return np.pad(grid, ((0, 0), (0, L - grid.shape[1])))
+
+
+def make_tokens(texts, tokenizer, max_length=None, name='inputs', warn=True):
+    """`Tokens` of the texts, or `PairTokens` when each row is a pair of texts (`build_inputs(..., pair=True)`)."""
+    texts = list(texts)
+    if texts and isinstance(texts[0], tuple): return PairTokens(texts, tokenizer, max_length, name, warn)
+    return Tokens(texts, tokenizer, max_length, name, warn)
 
 
 def _round_up(n, m): return -(-n // m) * m
@@ -628,19 +713,10 @@ class Loader:
         `buckets`: pad the length to `bucket_length` (static shapes for CUDA graphs)."""
         pos = np.asarray(pos, dtype=np.int64)
         n = len(pos)
-        lens = self.tokens.lengths[pos]
-        L = int(lens.max()) if n else 2
+        L = int(self.tokens.lengths[pos].max()) if n else 2
         L = bucket_length(L) if buckets else _round_up(L, pad_multiple)
         B = max(rows or n, n, 1)  # under DDP a rank may get no rows of a small last batch: one filler row
-        x = np.full((B, L), self.pad_id, dtype=np.int64)
-        m = np.zeros((B, L), dtype=np.int64)
-        if n:  # gather every row's tokens at once: offsets + positions, masked by length
-            inside = np.arange(L) < lens[:, None]
-            flat_idx = np.minimum(self.tokens.offsets[pos][:, None] + np.arange(L), max(len(self.tokens.flat) - 1, 0))
-            x[:n] = np.where(inside, self.tokens.flat[flat_idx], self.pad_id)
-            m[:n] = inside
-        if B > n:  # filler rows: a real first token so attention never sees an all-masked row
-            x[n:, 0], m[n:, 0] = (self.tokens[pos[0]][0] if n else self.pad_id), 1
+        x, m = self.tokens.gather(pos, L, B, self.pad_id)
         y = np.zeros(B, dtype=np.float32); y[:n] = self.labels[pos]
         w = np.zeros(B, dtype=np.float32); w[:n] = 1
         idx = np.full(B, -1, dtype=np.int64); idx[:n] = self.rows[pos]  # row numbers in the frame
@@ -666,7 +742,7 @@ class DataLoaders:
         sub = self.df.iloc[idxs]
         texts = _call_get_x(self.get_x, sub, seed=None if epoch is None else (self.seed, epoch))
         if len(texts) != len(sub): raise ValueError(f'get_x returned {len(texts)} texts for {len(sub)} rows')
-        toks = Tokens(texts, self.tokenizer, self.max_length, name=name)
+        toks = make_tokens(texts, self.tokenizer, self.max_length, name=name)
         return Loader(toks, labels[idxs], idxs, bs, shuffle, self.seed, self.pad_id)
 
     @property
@@ -692,11 +768,17 @@ class DataLoaders:
     def show_batch(self, max_n=2, trunc_at=500):
         """The decoded inputs and targets of the first `max_n` rows of a training batch, as a table."""
         b = self.one_batch()
-        rows = []
+        B, rows = len(b['labels']), []
+        def text(i): return self.tokenizer.decode(b['input_ids'][i][b['attention_mask'][i].bool()].tolist())[:trunc_at]
         for i in range(min(max_n, int(b['weight'].sum()))):
-            ids = b['input_ids'][i][b['attention_mask'][i].bool()].tolist()
-            rows.append(dict(text=self.tokenizer.decode(ids)[:trunc_at], target=float(b['labels'][i])))
+            if self.pairs: rows.append(dict(text_a=text(i), text_b=text(B + i), target=float(b['labels'][i])))
+            else: rows.append(dict(text=text(i), target=float(b['labels'][i])))
         return pd.DataFrame(rows)
+
+    @property
+    def pairs(self):
+        """True when every row is two texts (a bi-encoder's inputs)."""
+        return isinstance(self.train.tokens, PairTokens)
 
 
 def _call_get_x(get_x, df, seed=None):
@@ -882,6 +964,7 @@ class Learner:
         self.calibration = None  # (slope, offset) onto the score scale, set by fits with the Pearson loss
         if loss not in ('mse', 'bce', 'pearson'): raise ValueError(f"loss must be 'mse', 'bce' or 'pearson', got {loss!r}")
         self.device = torch.device(device) if device is not None else default_device()
+        self._check_pairs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
         self.model.to(self.device)
         fp32_head(self.model)
         if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): deberta_speedups()
@@ -908,6 +991,15 @@ class Learner:
         set_seed(seed)
 
     # --- batches ------------------------------------------------------------------------------
+    def _check_pairs(self, tokens):
+        """A bi-encoder needs two texts a row and every other model one: say so before a shape error does."""
+        if not len(tokens): return
+        pairs, bi = isinstance(tokens, PairTokens), isinstance(self.model, BiEncoderModel)
+        if pairs and not bi: raise ValueError('the inputs are pairs of texts (build_inputs(..., pair=True)), which only a '
+                                              "bi-encoder takes: get_hf_objects(..., pooling='biencoder')")
+        if bi and not pairs: raise ValueError('a bi-encoder embeds anchor and target separately: build its inputs with '
+                                              'build_inputs(..., pair=True)')
+
     def _collate_opts(self, train):
         if self.device.type != 'cuda': return {}
         if train and self.use_graphs: return dict(rows=self.dls.bs // self.world, buckets=True)
@@ -1295,7 +1387,8 @@ class Learner:
         for c in ('anchor', 'target', 'context'):
             if c not in df.columns: raise DataError(f'predict needs columns anchor, target, context; {c!r} is missing')
         texts = _call_get_x(self.get_x, df.reset_index(drop=True))
-        toks = Tokens(texts, self.tokenizer, self.max_length, name='inputs to predict')
+        toks = make_tokens(texts, self.tokenizer, self.max_length, name='inputs to predict')
+        self._check_pairs(toks)
         return Loader(toks, np.zeros(len(df), np.float32), np.arange(len(df)), self.dls.bs * 2 if self.dls else 256, False, 0, self.pad_id)
 
     @property
@@ -1420,6 +1513,8 @@ class Learner:
                 sd = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in model.state_dict().items()}
             if isinstance(model, MeanPoolModel):
                 model.save_pretrained(tmp) if sd is None else _save_meanpool(model, tmp, dtype)
+            elif isinstance(model, BiEncoderModel):
+                model.save_pretrained(tmp, state_dict=None if sd is None else {k[len('backbone.'):]: v for k, v in sd.items()})
             else: model.save_pretrained(tmp, state_dict=sd)
             self.tokenizer.save_pretrained(tmp)
             meta = dict(kit_version=__version__, pooling=getattr(model, 'kit_pooling', 'cls'), loss=self.loss_func,
@@ -1487,6 +1582,7 @@ def _load_model_folder(path, device='cpu'):
             from safetensors.torch import load_file
             model = MeanPoolModel(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
             model.head.load_state_dict({k: v.float() for k, v in load_file(str(path / 'head.safetensors')).items()})
+        elif meta.get('pooling') == 'biencoder': model = BiEncoderModel(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
         else: model = AutoModelForSequenceClassification.from_pretrained(path, torch_dtype=torch.float32)
     model.kit_pooling = meta.get('pooling', 'cls')
     return meta, tok, model.float().to(device)
@@ -1688,7 +1784,8 @@ def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs)
 # recipes: everything that makes a model, as a plain dict
 DEFAULT_RECIPE = dict(
     model=None,             # checkpoint: hub name or folder; None = the embedded all-MiniLM-L6-v2
-    pooling='cls',          # 'cls' (the model's own head) or 'mean' (how sentence-transformers were trained)
+    pooling='cls',          # 'cls' (the model's own head), 'mean' (how sentence-transformers were trained) or
+                            # 'biencoder' (anchor and target embedded apart, their cosine regressed on the score)
     inputs=dict(sep='tokenizer'),  # build_inputs options; sep 'tokenizer' = f' {tokenizer.sep_token} ',
                                    # context 'title' = CPC titles instead of codes (load_cpc_texts)
     epochs=4, lr=3e-4, batch_size=128, weight_decay=0.01,
@@ -1716,6 +1813,10 @@ RECIPES = {
     'bce': _variant(loss='bce'),
     'pearson_loss': _variant(loss='pearson'),
     'ema': _variant(ema=0.995),
+    # the embedded sentence-transformer as it was pre-trained: `context anchor` and `context target` embedded apart,
+    # their cosine regressed on the score; weaker alone, but it errs differently from the cross-encoders, so it pays
+    # as a blend member (tests/results/biencoder-*.json). A plain space joins the code and the phrase.
+    'biencoder': _variant(pooling='biencoder', lr=5e-5, batch_size=64, inputs=dict(sep=' ')),
 }
 # picked by tests/screen_recipes.py on the anchor split (H100, MiniLM; README "Iterating"): the Pearson loss (+0.007),
 # layer-wise lr decay 0.8 (+0.007; together +0.010) and, with them, a higher lr (6e-4: +0.0195 over the baseline, with
@@ -1732,6 +1833,7 @@ def resolve_recipe(recipe, **overrides):
     if unknown: raise KeyError(f'unknown recipe keys {sorted(unknown)}; known: {sorted(DEFAULT_RECIPE)}')
     r = {**DEFAULT_RECIPE, **recipe, 'inputs': dict(recipe.get('inputs', DEFAULT_RECIPE['inputs']))}
     r.update({k: v for k, v in overrides.items() if v is not None})
+    if r['pooling'] == 'biencoder': r['inputs']['pair'] = True  # a bi-encoder embeds anchor and target apart
     return r
 
 

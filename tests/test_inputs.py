@@ -31,6 +31,14 @@ def test_section_tokens_are_per_row():
     assert all('\n' not in t and 'Name:' not in t for t in texts)
 
 
+def test_pairs_for_a_bi_encoder():
+    # a bi-encoder embeds each side on its own, so each row is two texts, both with the context
+    assert kit.build_inputs(DF, sep=' ', pair=True)[0] == ('A47 Abatement', 'A47 Act Of Abating')
+    assert kit.build_inputs(DF, sep=' ', pair=True, section_tokens=True, lower_case=True)[2] == \
+        ('[H] h01 wet etching', '[H] h01 dry etching')
+    with pytest.raises(ValueError, match='group_targets'): kit.build_inputs(DF, pair=True, group_targets='anchor')
+
+
 def test_context_titles_and_grouped_targets():
     cmap = {'A47': 'HUMAN NECESSITIES. FURNITURE', 'F16': 'MECHANICAL. ENGINEERING ELEMENTS', 'H01': 'ELECTRICITY. BASIC ELEMENTS'}
     t = kit.build_inputs(DF, sep=' | ', context_map=cmap)

@@ -47,6 +47,31 @@ def test_predictions_come_back_in_input_order(fitted, small_df):
     assert p.dtype == np.float32 and len(p) == len(df)
 
 
+def test_a_bi_encoder_trains_saves_and_predicts(small_df, tmp_path):
+    """The `biencoder` recipe: anchor and target embedded apart (batches stack the two sides), the cosine trained."""
+    _, val = kit.anchor_split(small_df)
+    learn = kit.make_learner(dict(kit.RECIPES['biencoder'], epochs=1), small_df, val_idxs=val, progress=False)
+    b = learn.dls.one_batch()
+    assert b['input_ids'].shape[0] == 2 * b['labels'].shape[0] == 2 * 64
+    assert list(learn.dls.show_batch(2).columns) == ['text_a', 'text_b', 'target']
+    before = learn.validate()['pearson']
+    kit.fit_recipe(learn)
+    after = learn.history.pearson.iloc[-1]
+    assert after > 0.3 and after != before, (before, after)
+    p = learn.predict(small_df.iloc[val])
+    assert np.abs(p).max() <= 1 + 1e-5  # a cosine
+    learn.save(tmp_path / 'bi')
+    assert json.loads((tmp_path / 'bi' / 'kit.json').read_text())['pooling'] == 'biencoder'
+    rows = small_df.iloc[val[:100]]  # one batch either way: bf16 results depend on the batch's padded length
+    np.testing.assert_allclose(kit.load_learner(tmp_path / 'bi').predict(rows), learn.predict(rows), atol=1e-5)
+    # one text a row cannot feed a bi-encoder, nor pairs a cross-encoder: a clear error, not a shape mismatch
+    tokz = learn.tokenizer
+    with pytest.raises(ValueError, match='pair=True'):
+        kit.get_learner(kit.get_dls(small_df, kit.build_inputs, tokz, val), learn.model)
+    with pytest.raises(ValueError, match="pooling='biencoder'"):
+        kit.get_learner(kit.get_dls(small_df, partial(kit.build_inputs, pair=True), tokz, val), fresh_model())
+
+
 def test_metrics_table_is_printed(small_df, hf, capsys):
     tokz = hf[2]
     df = small_df.iloc[:300]
