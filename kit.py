@@ -964,7 +964,7 @@ class Learner:
         self.calibration = None  # (slope, offset) onto the score scale, set by fits with the Pearson loss
         if loss not in ('mse', 'bce', 'pearson'): raise ValueError(f"loss must be 'mse', 'bce' or 'pearson', got {loss!r}")
         self.device = torch.device(device) if device is not None else default_device()
-        self._check_pairs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
+        if dls is not None: self._check_pairs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
         self.model.to(self.device)
         fp32_head(self.model)
         if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): deberta_speedups()
