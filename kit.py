@@ -2035,10 +2035,11 @@ def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     # each phrase embedded once; sorted by length so a batch pads little
     phrases = sorted(set(df.anchor.astype(str)) | set(df.target.astype(str)), key=lambda p: (len(p), p))
     embs = []
-    for i in range(0, len(phrases), batch_size):
-        b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
-        h = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).last_hidden_state.float()
-        embs.append(F.normalize(mean_pool(h, b['attention_mask']), dim=-1).cpu())
+    with torch.inference_mode():  # no autograd graph kept alive by the stored embeddings
+        for i in range(0, len(phrases), batch_size):
+            b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
+            h = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).last_hidden_state.float()
+            embs.append(F.normalize(mean_pool(h, b['attention_mask']), dim=-1).cpu())
     e, ix = torch.cat(embs), {p: i for i, p in enumerate(phrases)}
     a = e[[ix[p] for p in df.anchor.astype(str)]]
     t = e[[ix[p] for p in df.target.astype(str)]]
