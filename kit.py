@@ -340,6 +340,13 @@ def default_checkpoint():
                                   'or pass a checkpoint (a hub name or a local model folder).') from None
 
 
+def _drop_pooler(backbone):
+    """Remove the backbone's pooler when the model pools its own way: a parameter with no gradient makes DDP fail
+    ("Expected to have finished reduction in the prior iteration"). BERT-like models skip a pooler that is None."""
+    if getattr(backbone, 'pooler', None) is not None: backbone.pooler = None
+    return backbone
+
+
 def mean_pool(hidden, attention_mask):
     """The mean of the hidden states over the real (unmasked) tokens: how sentence-transformers pool."""
     m = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -350,7 +357,7 @@ class MeanPoolModel(nn.Module):
     """A backbone with a mean-pooling regression head: how sentence-transformer checkpoints were trained."""
     def __init__(self, backbone, num_labels=1, dropout=0.0):
         super().__init__()
-        self.backbone, self.config = backbone, backbone.config
+        self.backbone, self.config = _drop_pooler(backbone), backbone.config
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(backbone.config.hidden_size, num_labels)
 
@@ -376,7 +383,7 @@ class BiEncoderModel(nn.Module):
     texts: input_ids of shape (2B, L) give B cosines."""
     def __init__(self, backbone):
         super().__init__()
-        self.backbone, self.config = backbone, backbone.config
+        self.backbone, self.config = _drop_pooler(backbone), backbone.config
 
     def forward(self, input_ids=None, attention_mask=None, **kwargs):
         from transformers.modeling_outputs import SequenceClassifierOutput

@@ -72,6 +72,16 @@ def test_a_bi_encoder_trains_saves_and_predicts(small_df, tmp_path):
         kit.get_learner(kit.get_dls(small_df, partial(kit.build_inputs, pair=True), tokz, val), fresh_model())
 
 
+@pytest.mark.parametrize('pooling', ['cls', 'mean', 'biencoder'])
+def test_every_trainable_weight_gets_a_gradient(pooling, tokz):
+    # DDP fails on a parameter that takes no part in the loss (a mean-pooling model's unused BERT pooler did)
+    model = fresh_model(pooling)
+    texts = ['A47 abatement', 'A47 act of abating'] if pooling == 'biencoder' else ['A47 [SEP] abatement [SEP] act of abating']
+    b = tokz(texts, padding=True, return_tensors='pt')
+    model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).logits.sum().backward()
+    assert not [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+
+
 def test_metrics_table_is_printed(small_df, hf, capsys):
     tokz = hf[2]
     df = small_df.iloc[:300]
