@@ -340,10 +340,11 @@ def default_checkpoint():
                                   'or pass a checkpoint (a hub name or a local model folder).') from None
 
 
-def _drop_pooler(backbone):
-    """Remove the backbone's pooler when the model pools its own way: a parameter with no gradient makes DDP fail
-    ("Expected to have finished reduction in the prior iteration"). BERT-like models skip a pooler that is None."""
-    if getattr(backbone, 'pooler', None) is not None: backbone.pooler = None
+def _freeze_pooler(backbone):
+    """Freeze the backbone's pooler when the model pools its own way: a trainable weight with no gradient makes DDP
+    fail ("Expected to have finished reduction in the prior iteration"). Frozen, not removed: some architectures
+    (SqueezeBERT, LayoutLM) call their pooler unconditionally."""
+    if getattr(backbone, 'pooler', None) is not None: backbone.pooler.requires_grad_(False)
     return backbone
 
 
@@ -357,9 +358,10 @@ class MeanPoolModel(nn.Module):
     """A backbone with a mean-pooling regression head: how sentence-transformer checkpoints were trained."""
     def __init__(self, backbone, num_labels=1, dropout=0.0):
         super().__init__()
-        self.backbone, self.config = _drop_pooler(backbone), backbone.config
+        self.backbone, self.config = _freeze_pooler(backbone), backbone.config
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(backbone.config.hidden_size, num_labels)
+        self.kit_pooling = 'mean'
 
     def forward(self, input_ids=None, attention_mask=None, **kwargs):
         from transformers.modeling_outputs import SequenceClassifierOutput
@@ -383,7 +385,8 @@ class BiEncoderModel(nn.Module):
     texts: input_ids of shape (2B, L) give B cosines."""
     def __init__(self, backbone):
         super().__init__()
-        self.backbone, self.config = _drop_pooler(backbone), backbone.config
+        self.backbone, self.config = _freeze_pooler(backbone), backbone.config
+        self.kit_pooling = 'biencoder'
 
     def forward(self, input_ids=None, attention_mask=None, **kwargs):
         from transformers.modeling_outputs import SequenceClassifierOutput
@@ -2042,11 +2045,10 @@ def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     # each phrase embedded once; sorted by length so a batch pads little
     phrases = sorted(set(df.anchor.astype(str)) | set(df.target.astype(str)), key=lambda p: (len(p), p))
     embs = []
-    with torch.inference_mode():  # no autograd graph kept alive by the stored embeddings
-        for i in range(0, len(phrases), batch_size):
-            b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
-            h = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).last_hidden_state.float()
-            embs.append(F.normalize(mean_pool(h, b['attention_mask']), dim=-1).cpu())
+    for i in range(0, len(phrases), batch_size):
+        b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
+        h = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).last_hidden_state.float()
+        embs.append(F.normalize(mean_pool(h, b['attention_mask']), dim=-1).cpu())
     e, ix = torch.cat(embs), {p: i for i, p in enumerate(phrases)}
     a = e[[ix[p] for p in df.anchor.astype(str)]]
     t = e[[ix[p] for p in df.target.astype(str)]]

@@ -82,6 +82,20 @@ def test_every_trainable_weight_gets_a_gradient(pooling, tokz):
     assert not [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
 
 
+def test_own_pooling_keeps_the_backbone_working():
+    # the unused pooler is frozen, not removed: SqueezeBERT (like LayoutLM) calls it in every forward
+    from transformers import SqueezeBertConfig, SqueezeBertModel
+    torch.manual_seed(0)
+    backbone = SqueezeBertModel(SqueezeBertConfig(vocab_size=100, hidden_size=32, embedding_size=32, num_hidden_layers=1,
+                                                  num_attention_heads=4, intermediate_size=64, q_groups=1, k_groups=1,
+                                                  v_groups=1, post_attention_groups=1, intermediate_groups=1, output_groups=1))
+    model = kit.BiEncoderModel(backbone)
+    assert model.kit_pooling == 'biencoder' and not any(p.requires_grad for p in backbone.pooler.parameters())
+    ids = torch.randint(5, 100, (4, 6))
+    assert model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits.shape == (2, 1)
+    assert kit.MeanPoolModel(backbone)(input_ids=ids, attention_mask=torch.ones_like(ids)).logits.shape == (4, 1)
+
+
 def test_metrics_table_is_printed(small_df, hf, capsys):
     tokz = hf[2]
     df = small_df.iloc[:300]
