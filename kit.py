@@ -615,9 +615,9 @@ class Tokens:
     def __len__(self): return len(self.lengths)
     def __getitem__(self, i): return self.flat[self.offsets[i]:self.offsets[i + 1]]
 
-    def grid(self):
-        """All rows as one zero-padded (rows, longest) array."""
-        L = int(self.lengths.max()) if len(self) else 0
+    def grid(self, width=None):
+        """All rows as one zero-padded (rows, width) array; width defaults to the longest row."""
+        L = width if width is not None else int(self.lengths.max()) if len(self) else 0
         grid = np.zeros((len(self), L), np.int64)
         grid[np.arange(L) < self.lengths[:, None]] = self.flat
         return grid
@@ -664,18 +664,14 @@ class PairTokens:
 
     def canonical_order(self):
         if self._canonical is None:
-            self._canonical = _canonical_order(np.concatenate([_pad_to(self.a.grid(), self.lengths), _pad_to(self.b.grid(), self.lengths)], 1), self.lengths)
+            L = int(self.lengths.max()) if len(self) else 0
+            self._canonical = _canonical_order(np.concatenate([self.a.grid(L), self.b.grid(L)], 1), self.lengths)
         return self._canonical
 
     def gather(self, pos, L, B, pad_id):
         xa, ma = self.a.gather(pos, L, B, pad_id)
         xb, mb = self.b.gather(pos, L, B, pad_id)
         return np.concatenate([xa, xb]), np.concatenate([ma, mb])
-
-
-def _pad_to(grid, lengths):
-    L = int(lengths.max()) if len(lengths) else 0
-    return np.pad(grid, ((0, 0), (0, L - grid.shape[1])))
 
 
 def make_tokens(texts, tokenizer, max_length=None, name='inputs', warn=True):

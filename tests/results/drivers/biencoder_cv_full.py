@@ -1,14 +1,10 @@
-# The final-submission path with the bi-encoder as a member: `biencoder` (or the variant named in argv[1], a key of
-# biencoder_screen.py's candidates) cross-validated on the same 4 anchor folds as `best` (cv_best_calibrated.py), blend
+# The final-submission path with the bi-encoder as a member: `biencoder` (or the RECIPES name in argv[1]) cross-validated on the same 4 anchor folds as `best` (cv_best_calibrated.py), blend
 # weights fitted on the out-of-fold predictions (best + bi-encoder + zero-shot cosine), then the same recipe retrained
 # on every row. google/validation.csv is scored once, at the end, with weights fixed before it was looked at.
 import json, sys, time, numpy as np, kit
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent))
-B = kit.RECIPES['biencoder']
-recipe = dict(biencoder=B, bi_title=dict(B, inputs=dict(B['inputs'], context='title')), bi_lr1e_4=dict(B, lr=1e-4),
-              bi_lr2e_4=dict(B, lr=2e-4), bi_pearson=dict(B, loss='pearson'), bi_e6=dict(B, epochs=6))
 name = sys.argv[1] if len(sys.argv) > 1 else 'biencoder'
+recipe = kit.RECIPES
 out = Path('runs/cpu4'); df, _ = kit.load_data(); y = df.score.values
 google = kit.read_pairs('/work/shared/data/google/validation.csv', scored=True); yg = google.score.values
 folds = kit.anchor_folds(df, 4, seed=42)

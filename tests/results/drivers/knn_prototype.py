@@ -40,7 +40,7 @@ for k in (16, 64):
             grid[(k, tau, sec)] = kit.pearson(oof(k, tau, sec), y); print(k, tau, sec, grid[(k, tau, sec)], flush=True)
 kb = max(grid, key=grid.get)   # chosen on OOF only
 p = oof(*kb); g = knn(gA, gT, gS, A, T, S, y, *kb)
-best = kit.load_run('runs/cpu3/cv', 'best-s42-a6ebbe4d'); bi = kit.load_run('runs/cpu4/cv', [r for r in __import__('os').listdir('runs/cpu4/cv/runs')][0])
+best = kit.load_run('runs/cpu3/cv', 'best-s42-a6ebbe4d'); bi = kit.load_run('runs/cpu4/cv', 'biencoder-s42-fb37354b')
 oofs = dict(best=best['oof'], biencoder=bi['oof'], knn=p)
 res = dict(time=time.time() - t0, grid={str(k): v for k, v in grid.items()}, chosen=kb, knn_oof=kit.pearson(p, y))
 for c in (['best', 'knn'], ['best', 'biencoder'], ['best', 'biencoder', 'knn']):
