@@ -854,22 +854,33 @@ def _barrier():
     if _distributed(): torch.distributed.barrier()
 
 
+# a forked child inherits OpenMP's thread pool in a broken state and hangs in its first parallel region once the
+# parent has run torch on the CPU (the reason torch's DataLoader workers run single-threaded). Forked DDP workers
+# (launch from a notebook, accelerate.notebook_launcher) are told apart by this flag and run one thread each.
+_FORKED = False
+
+def _mark_forked():
+    global _FORKED
+    _FORKED = True
+
+os.register_at_fork(after_in_child=_mark_forked)
+
+
 def init_distributed(backend=None):
-    """Join the process group that torchrun (or `launch`) set up through RANK/WORLD_SIZE/MASTER_ADDR; a no-op in a
-    single process. gloo on CPU, nccl on GPUs (one per process, by LOCAL_RANK). Returns (rank, world size)."""
+    """Join the process group that torchrun (or `launch`, or accelerate's notebook_launcher) set up through
+    RANK/WORLD_SIZE/MASTER_ADDR; a no-op in a single process. gloo on CPU, nccl on GPUs (one per process, by
+    LOCAL_RANK). A forked worker runs torch on one CPU thread (see _FORKED). Returns (rank, world size)."""
     world = int(os.environ.get('WORLD_SIZE', 1))
     if world > 1 and not _distributed():
+        if _FORKED: torch.set_num_threads(1)
         cuda = torch.cuda.is_available()
         if cuda: torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
         torch.distributed.init_process_group(backend or ('nccl' if cuda else 'gloo'))
     return _rank(), (torch.distributed.get_world_size() if _distributed() else 1)
 
 
-def _launched(fn, nprocs, port, queue, args, forked, rank):
+def _launched(fn, nprocs, port, queue, args, rank):
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nprocs), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    # a forked child inherits OpenMP's thread pool in a broken state and hangs in its first parallel region (the
-    # reason torch's DataLoader workers run single-threaded): one thread each, which also stops oversubscription
-    if forked: torch.set_num_threads(1)
     init_distributed()
     try:
         out = fn(*args)
@@ -881,7 +892,7 @@ def launch(fn, nprocs=2, *args, start_method=None):
     """Run `fn(*args)` in `nprocs` processes joined for DDP (Kaggle's 2xT4 from a notebook, or CPU processes with
     gloo) and return rank 0's result. A function defined in the notebook itself is started by fork (CUDA must not be
     initialised in the notebook's process yet; CPU workers then run one thread each), an importable one by spawn.
-    `accelerate.notebook_launcher(fn)` works too when `fn` starts with `kit.init_distributed()`."""
+    `accelerate.notebook_launcher(fn, num_processes=2)` works too when `fn` starts with `kit.init_distributed()`."""
     import socket
     import torch.multiprocessing as mp
     # spawn is safe everywhere but must import `fn` by name: a function typed into a notebook or a REPL (module
@@ -894,7 +905,7 @@ def launch(fn, nprocs=2, *args, start_method=None):
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     queue = mp.get_context(method).SimpleQueue()
-    mp.start_processes(partial(_launched, fn, nprocs, port, queue, args, method == 'fork'), nprocs=nprocs, start_method=method)
+    mp.start_processes(partial(_launched, fn, nprocs, port, queue, args), nprocs=nprocs, start_method=method)
     return queue.get() if not queue.empty() else None
 
 

@@ -37,6 +37,23 @@ def test_ddp_matches_one_process(start_method):
     np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-4)  # metrics over the whole valid set, gathered
 
 
+
+def _ddp_fit_to(path):
+    """What a notebook hands accelerate's notebook_launcher: join the group first, fit, rank 0 writes the result."""
+    kit.init_distributed()
+    out = _ddp_fit()
+    if kit._rank() == 0: np.savez(path, world=out['world'], history=out['history'], preds=out['preds'])
+
+
+def test_accelerate_notebook_launcher(tmp_path):
+    accelerate = pytest.importorskip('accelerate')  # on Kaggle images; CI's second environment installs it
+    one = _ddp_fit()  # torch has run in this process before the fork: before the fix the workers hung here
+    accelerate.notebook_launcher(_ddp_fit_to, args=(tmp_path / 'two.npz',), num_processes=2)
+    two = np.load(tmp_path / 'two.npz')
+    assert int(two['world']) == 2
+    np.testing.assert_allclose(two['history'], one['history'], atol=1e-4)
+    np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-4)
+
 def test_shards_cover_every_row_once():
     pos = np.arange(37)
     parts = [kit.Learner._shard(SimpleNamespace(world=3, rank=r), pos) for r in range(3)]
