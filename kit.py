@@ -508,13 +508,42 @@ def _kit_cpu_attention(module, query, key, value, attention_mask, scaling=None, 
     return torch.matmul(w, value).transpose(1, 2).contiguous(), w
 
 
+@functools.lru_cache(None)
+def _cpu_autocast_handles_sdpa():
+    """Older torch (2.1) leaves SDPA out of CPU autocast: a bf16 query beside a float32 mask then raises
+    "Expected attn_mask dtype to be bool or to match query dtype" (pytorch/pytorch#99012)."""
+    q, mask = torch.zeros(1, 1, 2, 4, dtype=torch.bfloat16), torch.zeros(1, 1, 2, 2)
+    try:
+        with torch.autocast('cpu', torch.bfloat16): F.scaled_dot_product_attention(q, q, q, attn_mask=mask)
+        return True
+    except RuntimeError: return False
+
+
+@functools.lru_cache(None)
+def _autocast_supports(device_type, dtype):
+    try:
+        with torch.autocast(device_type, dtype): return True
+    except RuntimeError: return False
+
+
+def _sdpa_to_eager(model):
+    """transformers 4.x picks each layer's SDPA attention class (e.g. BertSdpaSelfAttention) when the model is built;
+    its eager parent class does the same maths with plain matmuls, which bf16 autocast handles on any torch."""
+    for m in model.modules():
+        cls = type(m)
+        eager = next((b for b in cls.__bases__ if b.__name__ == cls.__name__.replace('Sdpa', '')), None)
+        if 'Sdpa' in cls.__name__ and eager is not None: m.__class__ = eager
+
+
 def cpu_speedups(model):
     """On CPU: every nn.Dropout draws its mask with `fast_dropout`, and attention runs as eager matmuls with it
-    (transformers 5 attention interface; older versions keep their attention). The maths is unchanged."""
+    (transformers 5 attention interface; older versions keep their attention, but leave SDPA for eager attention
+    where this torch's CPU autocast cannot run it). The maths is unchanged."""
     for m in model.modules():
         if isinstance(m, nn.Dropout) and not getattr(m, '_kit_fast', False):
             m.forward = (lambda self: lambda x: fast_dropout(x, self.p, self.training))(m)
             m._kit_fast = True
+    if not _cpu_autocast_handles_sdpa(): _sdpa_to_eager(model)
     try:
         from transformers import AttentionInterface
         from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
@@ -987,7 +1016,12 @@ class Learner:
         if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): deberta_speedups()
         if self.device.type == 'cpu': cpu_speedups(self.model)
         dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
+        if precision is not None and precision not in dt:
+            raise ValueError(f"precision must be 'bf16', 'fp16' or 'fp32' (or None: the best the device has), got {precision!r}")
         self.amp = dt[precision] if precision is not None else amp_dtype(self.device, use_fp16)
+        if self.amp is not None and not _autocast_supports(self.device.type, self.amp):
+            raise ValueError(f'torch {torch.__version__} cannot autocast to {precision} on {self.device.type} (CPU '
+                             f"fp16 came in a later torch): use precision='bf16' or 'fp32', or upgrade torch.")
         self.scaler = _grad_scaler(self.device) if self.amp == torch.float16 else None
         self.clip, self.ema_decay, self.progress = clip, ema, progress
         self.path, self.checkpoint = Path(path), checkpoint

@@ -74,12 +74,21 @@ def test_a_diverging_lr_is_caught_too(tokz):
 
 
 def test_fp16_overflow_is_handled_by_the_scaler(tokz):
+    if not kit._autocast_supports('cpu', torch.float16):
+        with pytest.raises(ValueError, match="precision='bf16'"):  # torch 2.1: CPU autocast is bf16 only
+            kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False, precision='fp16')
+        pytest.skip(f'torch {torch.__version__} has no fp16 autocast on CPU')
     learn = kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False, precision='fp16')
     assert learn.scaler is not None
     learn.scaler = kit._grad_scaler(learn.device)
     learn.scaler._init_scale = 2.0 ** 60  # the first steps overflow: skipped and the scale lowered, no stop
     learn.fit_one_cycle(1, 1e-3)
     assert learn.scaler.get_scale() < 2.0 ** 60 and np.isfinite(learn.history.train_loss).all()
+
+
+def test_an_unknown_precision_is_refused(tokz):
+    with pytest.raises(ValueError, match="precision must be 'bf16', 'fp16' or 'fp32'"):
+        kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False, precision='fp8')
 
 
 def test_predictions_are_checked_finite(tokz):
