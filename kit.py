@@ -1022,6 +1022,11 @@ class Learner:
         if self.amp is not None and not _autocast_supports(self.device.type, self.amp):
             raise ValueError(f'torch {torch.__version__} cannot autocast to {precision} on {self.device.type} (CPU '
                              f"fp16 came in a later torch): use precision='bf16' or 'fp32', or upgrade torch.")
+        sdpa_left = {type(m).__name__ for m in self.model.modules() if 'Sdpa' in type(m).__name__}
+        if self.device.type == 'cpu' and self.amp is not None and sdpa_left and not _cpu_autocast_handles_sdpa():
+            warnings.warn(f'torch {torch.__version__} cannot run {sorted(sdpa_left)} under CPU autocast and the kit '
+                          f'found no eager twin: training in fp32 (slower; torch >= 2.2 runs it in bf16).')
+            self.amp = None
         self.scaler = _grad_scaler(self.device) if self.amp == torch.float16 else None
         self.clip, self.ema_decay, self.progress = clip, ema, progress
         self.path, self.checkpoint = Path(path), checkpoint

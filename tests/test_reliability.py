@@ -86,6 +86,19 @@ def test_fp16_overflow_is_handled_by_the_scaler(tokz):
     assert learn.scaler.get_scale() < 2.0 ** 60 and np.isfinite(learn.history.train_loss).all()
 
 
+def test_old_torch_attention_under_cpu_autocast(tokz, monkeypatch):
+    monkeypatch.setattr(kit, '_cpu_autocast_handles_sdpa', lambda: False)  # torch 2.1: SDPA left out of CPU autocast
+    twin = type('TwinAttention', (torch.nn.Module,), {})
+    model = tiny_model()
+    model.twin = type('TwinSdpaAttention', (twin,), {})()  # how transformers 4.x names an SDPA class and its eager parent
+    learn = kit.get_learner(tiny_dls(tokz), model, progress=False, precision='bf16')
+    assert type(learn.model.twin) is twin and learn.amp == torch.bfloat16  # swapped for eager attention: bf16 kept
+    model.odd = type('OddSdpaAttention', (torch.nn.Module,), {})()  # no eager twin to swap in
+    with pytest.warns(UserWarning, match='training in fp32'):
+        learn = kit.get_learner(tiny_dls(tokz), model, progress=False, precision='bf16')
+    assert learn.amp is None
+
+
 def test_an_unknown_precision_is_refused(tokz):
     with pytest.raises(ValueError, match="precision must be 'bf16', 'fp16' or 'fp32'"):
         kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False, precision='fp8')
