@@ -1020,8 +1020,10 @@ class Learner:
             raise ValueError(f"precision must be 'bf16', 'fp16' or 'fp32' (or None: the best the device has), got {precision!r}")
         self.amp = dt[precision] if precision is not None else amp_dtype(self.device, use_fp16)
         if self.amp is not None and not _autocast_supports(self.device.type, self.amp):
-            raise ValueError(f'torch {torch.__version__} cannot autocast to {precision} on {self.device.type} (CPU '
-                             f"fp16 came in a later torch): use precision='bf16' or 'fp32', or upgrade torch.")
+            why = 'CPU fp16 autocast came in torch 2.2' if self.device.type == 'cpu' else 'bf16 needs an Ampere or newer GPU'
+            other = 'bf16' if self.amp == torch.float16 else 'fp16'
+            raise ValueError(f"torch {torch.__version__} cannot autocast to {precision} on {self.device.type} ({why}): "
+                             f"use precision='{other}' or 'fp32'.")
         sdpa_left = {type(m).__name__ for m in self.model.modules() if 'Sdpa' in type(m).__name__}
         if self.device.type == 'cpu' and self.amp is not None and sdpa_left and not _cpu_autocast_handles_sdpa():
             warnings.warn(f'torch {torch.__version__} cannot run {sorted(sdpa_left)} under CPU autocast and the kit '
