@@ -2110,6 +2110,25 @@ def load_run(out, run_id):
     return dict(oof=np.load(d / 'oof.npy'), test_preds=np.load(tp) if tp.is_file() else None)
 
 
+def distill_labels(df, teacher, alpha=0.5, rows=None):
+    """Soft labels for knowledge distillation: a copy of `df` whose score is alpha * score + (1 - alpha) * teacher.
+    `teacher` holds one prediction per row that no model saw in training (a blend of out-of-fold predictions); it is
+    mapped onto the score scale by least squares first, so it mixes with the labels. `rows` (positions) limits the
+    change to them: keep true scores on any rows you validate on. Train any recipe on the result; one model then
+    learns much of what the blend knows (tests/results/distill-*.json)."""
+    y = df.score.to_numpy(np.float64)
+    t = np.asarray(teacher, np.float64)
+    if t.shape != y.shape: raise ValueError(f'teacher has {t.size} predictions for {len(df)} rows: one per row of df, in its order')
+    rows = np.arange(len(df)) if rows is None else np.asarray(rows)
+    if not np.isfinite(t[rows]).all(): raise ValueError('teacher has NaN or infinite predictions on the rows to relabel '
+                                                        '(an out-of-fold vector with unfinished folds?)')
+    slope, icpt = np.polyfit(t[rows], y[rows], 1)
+    out = df.copy()
+    soft = y.copy(); soft[rows] = alpha * y[rows] + (1 - alpha) * (icpt + slope * t[rows])
+    out['score'] = soft.astype(df.score.dtype)
+    return out
+
+
 def retrain_full(df, recipe, out=None, seed=None, epochs=None, model=None, **learner_kw):
     """Train a recipe on every row (no validation) for the final submission; saved to `out` when given."""
     r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)

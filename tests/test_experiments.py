@@ -84,6 +84,23 @@ def test_blend_finds_the_useful_models():
     with pytest.warns(UserWarning, match='different scales'): kit.blend({'good': good, 'raw': 10 * other}, y)
 
 
+def test_distill_labels_mix_the_teacher_in_on_the_score_scale():
+    df = TINY.copy()
+    y = df.score.to_numpy(np.float64)
+    exact = kit.distill_labels(df, 3 * y - 1, alpha=0.5)  # a perfect teacher on another scale is mapped back first
+    np.testing.assert_allclose(exact.score, y, atol=1e-6)
+    assert exact.score.dtype == df.score.dtype and df.score.equals(TINY.score)  # a copy: the caller's frame is kept
+    rng = np.random.default_rng(0)
+    noisy = y + rng.normal(0, 0.3, len(y))
+    val = np.arange(20)
+    soft = kit.distill_labels(df, noisy, alpha=0.5, rows=np.arange(20, len(df)))
+    assert (soft.score.values[val] == df.score.values[val]).all()  # rows validated on keep their true scores
+    assert not np.allclose(soft.score.values[20:], y[20:]) and soft.score.values[20:].std() < y[20:].std()
+    with pytest.raises(ValueError, match='one per row'): kit.distill_labels(df, noisy[:-1])
+    unfinished = noisy.copy(); unfinished[30] = np.nan
+    with pytest.raises(ValueError, match='NaN'): kit.distill_labels(df, unfinished)
+
+
 def test_sentence_similarity_scores_pairs_zero_shot():
     # the embedded sentence-transformer, untrained for this task: near phrases score above unrelated ones
     df = pd.DataFrame(dict(anchor=['electric car', 'electric car', 'wooden chair', 'wooden chair'],

@@ -29,7 +29,7 @@ print(json.dumps(res, indent=1, default=float), flush=True)
 for alpha in alphas:
     for seed in seeds:
         key = f'a{alpha}-s{seed}'
-        d = df.copy(); d.loc[d.index[trn], 'score'] = alpha * y + (1 - alpha) * teacher
+        d = df.copy(); d.loc[d.index[trn], 'score'] = (alpha * y + (1 - alpha) * teacher).astype(np.float32)
         t0 = time.time()
         learn = kit.make_learner('best', d, val_idxs=val, seed=seed, progress=False)
         kit.fit_recipe(learn); t = time.time() - t0
