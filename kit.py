@@ -46,7 +46,7 @@ __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts'
            'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
            # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
            'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
-           'compare_experiments', 'blend', 'sentence_similarity', 'load_run', 'retrain_full', 'find_model_folders',
+           'compare_experiments', 'blend', 'sentence_similarity', 'load_run', 'distill_labels', 'retrain_full', 'find_model_folders',
            'predict_folders', 'blend_weights', 'write_blend', 'launch', 'init_distributed', 'package']
 
 # ----------------------------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ def test_blend_finds_the_useful_models():
 
 
 def test_distill_labels_mix_the_teacher_in_on_the_score_scale():
+    assert 'distill_labels' in kit.__all__  # the notebooks use `from kit import *`
     df = TINY.copy()
     y = df.score.to_numpy(np.float64)
     exact = kit.distill_labels(df, 3 * y - 1, alpha=0.5)  # a perfect teacher on another scale is mapped back first
