@@ -528,22 +528,25 @@ def _autocast_supports(device_type, dtype):
 
 def _sdpa_to_eager(model):
     """transformers 4.x picks each layer's SDPA attention class (e.g. BertSdpaSelfAttention) when the model is built;
-    its eager parent class does the same maths with plain matmuls, which bf16 autocast handles on any torch."""
+    its eager parent class does the same maths with plain matmuls, which bf16 autocast handles on any torch.
+    Returns the names of the SDPA classes that have no such parent (left as they are)."""
+    left = set()
     for m in model.modules():
         cls = type(m)
+        if 'Sdpa' not in cls.__name__: continue
         eager = next((b for b in cls.__bases__ if b.__name__ == cls.__name__.replace('Sdpa', '')), None)
-        if 'Sdpa' in cls.__name__ and eager is not None: m.__class__ = eager
+        if eager is not None: m.__class__ = eager
+        else: left.add(cls.__name__)
+    return left
 
 
 def cpu_speedups(model):
     """On CPU: every nn.Dropout draws its mask with `fast_dropout`, and attention runs as eager matmuls with it
-    (transformers 5 attention interface; older versions keep their attention, but leave SDPA for eager attention
-    where this torch's CPU autocast cannot run it). The maths is unchanged."""
+    (transformers 5 attention interface; older versions keep their attention). The maths is unchanged."""
     for m in model.modules():
         if isinstance(m, nn.Dropout) and not getattr(m, '_kit_fast', False):
             m.forward = (lambda self: lambda x: fast_dropout(x, self.p, self.training))(m)
             m._kit_fast = True
-    if not _cpu_autocast_handles_sdpa(): _sdpa_to_eager(model)
     try:
         from transformers import AttentionInterface
         from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
@@ -1024,8 +1027,10 @@ class Learner:
             other = 'bf16' if self.amp == torch.float16 else 'fp16'
             raise ValueError(f"torch {torch.__version__} cannot autocast to {precision} on {self.device.type} ({why}): "
                              f"use precision='{other}' or 'fp32'.")
-        sdpa_left = {type(m).__name__ for m in self.model.modules() if 'Sdpa' in type(m).__name__}
-        if self.device.type == 'cpu' and self.amp is not None and sdpa_left and not _cpu_autocast_handles_sdpa():
+        # torch 2.1's CPU autocast cannot run SDPA attention: eager attention instead, or fp32 where there is none
+        sdpa_left = (_sdpa_to_eager(self.model) if self.device.type == 'cpu' and self.amp is not None
+                     and not _cpu_autocast_handles_sdpa() else None)
+        if sdpa_left:
             warnings.warn(f'torch {torch.__version__} cannot run {sorted(sdpa_left)} under CPU autocast and the kit '
                           f'found no eager twin: training in fp32 (slower; torch >= 2.2 runs it in bf16).')
             self.amp = None
