@@ -132,6 +132,8 @@ def test_precision_follows_the_hardware(monkeypatch):
     assert kit.amp_dtype('cpu') == torch.bfloat16 and kit.amp_dtype('cpu', use_fp16=False) is None
     monkeypatch.setattr(kit, 'cpu_has_bf16', lambda: False)
     assert kit.amp_dtype('cpu') is None
+    with pytest.warns(UserWarning, match='without native bf16'):  # asked for anyway: emulated, many times slower
+        assert kit.Learner(None, tiny_model(), device='cpu', precision='bf16', progress=False).amp == torch.bfloat16
     monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda d=None: (7, 5))  # a T4
     assert kit.amp_dtype('cuda') == torch.float16
     monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda d=None: (9, 0))  # an H100

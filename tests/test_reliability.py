@@ -86,6 +86,7 @@ def test_fp16_overflow_is_handled_by_the_scaler(tokz):
     assert learn.scaler.get_scale() < 2.0 ** 60 and np.isfinite(learn.history.train_loss).all()
 
 
+@pytest.mark.filterwarnings('ignore:precision=.bf16. on a CPU without native bf16')  # asked for on purpose
 def test_old_torch_attention_under_cpu_autocast(tokz, monkeypatch):
     monkeypatch.setattr(kit, '_cpu_autocast_handles_sdpa', lambda: False)  # torch 2.1: SDPA left out of CPU autocast
     twin = type('TwinAttention', (torch.nn.Module,), {})
