@@ -27,15 +27,25 @@ def _ddp_fit(seed=0):
                 preds=learn.get_preds(), n_train=[int(len(learn._shard(p))) for p in dls.train.batches(0)])
 
 
+def assert_same_fit(two, one):
+    """Two DDP processes trained what one process trains, up to fp noise (the gradient sums run in another order)."""
+    np.testing.assert_allclose(two['history'][:, :2], one['history'][:, :2], atol=1e-4)  # train and valid loss
+    # The tiny model barely learns in 8 steps: its predictions spread over ~5e-4, so Pearson amplifies the fp noise
+    # (CI once saw 0.08068 vs 0.08057). Compare the predictions themselves, tightly enough that rows gathered in the
+    # wrong order would fail, and check rank 0's Pearson is the one of the gathered predictions, in input order.
+    np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-5)
+    assert np.ptp(one['preds']) > 1e-4  # else the order check above could not fail
+    y = TINY.score.values[120:160]
+    assert two['history'][-1, 2] == pytest.approx(np.corrcoef(two['preds'], y)[0, 1], abs=1e-5)
+
+
 @pytest.mark.parametrize('start_method', ['spawn', 'fork'])  # fork: what a function typed into a notebook gets
 def test_ddp_matches_one_process(start_method):
     one = _ddp_fit()  # torch has run in this process before the fork: the workers must not hang
     two = kit.launch(_ddp_fit, 2, start_method=start_method)
     assert one['world'] == 1 and two['world'] == 2
     assert sum(two['n_train']) < sum(one['n_train'])  # rank 0 trained on its share of every batch
-    np.testing.assert_allclose(two['history'], one['history'], atol=1e-4)  # fp noise: summation order differs
-    np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-4)  # metrics over the whole valid set, gathered
-
+    assert_same_fit(two, one)
 
 
 def _ddp_fit_to(path):
@@ -51,8 +61,7 @@ def test_accelerate_notebook_launcher(tmp_path):
     accelerate.notebook_launcher(_ddp_fit_to, args=(tmp_path / 'two.npz',), num_processes=2)
     two = np.load(tmp_path / 'two.npz')
     assert int(two['world']) == 2
-    np.testing.assert_allclose(two['history'], one['history'], atol=1e-4)
-    np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-4)
+    assert_same_fit(two, one)
 
 def test_shards_cover_every_row_once():
     pos = np.arange(37)
