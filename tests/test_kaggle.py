@@ -14,13 +14,14 @@ from conftest import ROOT, make_pairs, tiny_model
 import kit
 
 TINY = make_pairs(16, 10, seed=7)
+VALID = np.arange(120, 160)  # the rows _ddp_fit validates on
 
 
 def _ddp_fit(seed=0):
     """Two epochs of a small model (no dropout, fp32) on TINY; run in one process or in each DDP process."""
     from transformers import AutoTokenizer
     tokz = AutoTokenizer.from_pretrained(os.environ.get('KIT_TEST_TOKENIZER') or kit.default_checkpoint())
-    dls = kit.get_dls(TINY, partial(kit.build_inputs), tokz, np.arange(120, 160), batch_size=16)
+    dls = kit.get_dls(TINY, partial(kit.build_inputs), tokz, VALID, batch_size=16)
     learn = kit.get_learner(dls, tiny_model(seed=seed), use_fp16=False, progress=False, seed=seed)
     learn.fit_one_cycle(2, 1e-3)
     return dict(world=learn.world, history=learn.history[['train_loss', 'valid_loss', 'pearson']].values,
@@ -35,8 +36,7 @@ def assert_same_fit(two, one):
     # wrong order would fail, and check rank 0's Pearson is the one of the gathered predictions, in input order.
     np.testing.assert_allclose(two['preds'], one['preds'], atol=1e-5)
     assert np.ptp(one['preds']) > 1e-4  # else the order check above could not fail
-    y = TINY.score.values[120:160]
-    assert two['history'][-1, 2] == pytest.approx(np.corrcoef(two['preds'], y)[0, 1], abs=1e-5)
+    assert two['history'][-1, 2] == pytest.approx(np.corrcoef(two['preds'], TINY.score.values[VALID])[0, 1], abs=1e-5)
 
 
 @pytest.mark.parametrize('start_method', ['spawn', 'fork'])  # fork: what a function typed into a notebook gets
@@ -62,6 +62,7 @@ def test_accelerate_notebook_launcher(tmp_path):
     two = np.load(tmp_path / 'two.npz')
     assert int(two['world']) == 2
     assert_same_fit(two, one)
+
 
 def test_shards_cover_every_row_once():
     pos = np.arange(37)
