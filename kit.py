@@ -46,7 +46,8 @@ __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts'
            'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
            # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
            'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
-           'compare_experiments', 'blend', 'sentence_similarity', 'load_run', 'distill_labels', 'retrain_full', 'find_model_folders',
+           'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings',
+           'anchor_features', 'fit_refiner', 'refine', 'write_refiner', 'load_run', 'distill_labels', 'retrain_full', 'find_model_folders',
            'predict_folders', 'blend_weights', 'write_blend', 'launch', 'init_distributed', 'package']
 
 # ----------------------------------------------------------------------------------------------------
@@ -2018,7 +2019,7 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
         append_jsonl(Path(out) / 'log.jsonl', rec)
     _barrier()
     log(f'{name}: out-of-fold Pearson {rec["oof_pearson"]:.4f} (folds {", ".join(f"{x:.4f}" for x in fold_r)})')
-    return dict(rec, oof=oof, test_preds=np.mean(test_preds, 0) if test_preds else None)
+    return dict(rec, oof=oof, folds=folds, test_preds=np.mean(test_preds, 0) if test_preds else None)
 
 
 def compare_experiments(log='runs', baseline=None, plot=True):
@@ -2093,23 +2094,120 @@ def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     embeddings, the way a sentence-transformer checkpoint (like the embedded model) was trained to be used.
     No training and no labels, so it is its own out-of-fold prediction: a cheap, different member for `blend`
     (on the anchor split it scores 0.58 alone and lifts a fine-tuned MiniLM by about 0.005 in a blend)."""
-    from transformers import AutoModel, AutoTokenizer
     for c in ('anchor', 'target'):
         if c not in df.columns: raise DataError(f'sentence_similarity needs columns anchor and target; {c!r} is missing')
+    e = phrase_embeddings(list(df.anchor.astype(str)) + list(df.target.astype(str)), checkpoint, batch_size, device)
+    a = np.stack([e[p] for p in df.anchor.astype(str)])
+    t = np.stack([e[p] for p in df.target.astype(str)])
+    return (a * t).sum(-1).astype(np.float32)
+
+
+@torch.no_grad()
+def phrase_embeddings(phrases, checkpoint=None, batch_size=256, device=None):
+    """{phrase: its normalised, mean-pooled embedding} from a sentence-transformer checkpoint (default: the embedded
+    MiniLM, zero-shot): each distinct phrase embedded once."""
+    from transformers import AutoModel, AutoTokenizer
     checkpoint, device = checkpoint or default_checkpoint(), device or default_device()
     tok = AutoTokenizer.from_pretrained(checkpoint)
     with _quiet_transformers(): model = AutoModel.from_pretrained(checkpoint).to(device).eval()
-    # each phrase embedded once; sorted by length so a batch pads little
-    phrases = sorted(set(df.anchor.astype(str)) | set(df.target.astype(str)), key=lambda p: (len(p), p))
+    # sorted by length so a batch pads little
+    phrases = sorted(set(map(str, phrases)), key=lambda p: (len(p), p))
     embs = []
     for i in range(0, len(phrases), batch_size):
         b = tok(phrases[i:i + batch_size], padding=True, truncation=True, return_tensors='pt').to(device)
         h = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).last_hidden_state.float()
         embs.append(F.normalize(mean_pool(h, b['attention_mask']), dim=-1).cpu())
-    e, ix = torch.cat(embs), {p: i for i, p in enumerate(phrases)}
-    a = e[[ix[p] for p in df.anchor.astype(str)]]
-    t = e[[ix[p] for p in df.target.astype(str)]]
-    return (a * t).sum(-1).numpy().astype(np.float32)
+    return dict(zip(phrases, torch.cat(embs).numpy())) if embs else {}
+
+
+# ----------------------------------------------------------------------------------------------------
+# refinement: each prediction read beside the other targets of its anchor. Every anchor comes with ~50 targets, and
+# they are scored together (the hidden test, google/validation.csv), so a second stage can see them all: the model
+# over-states how much anchors differ (the anchor's mean prediction gets a negative weight), and a target close to a
+# sibling, or to the anchor zero-shot, scores higher than the cross-encoder alone says (tests/results/refine-*.json)
+REFINE_FEATURES = ('pred', 'pred^2', 'anchor_mean', 'anchor_context_mean', 'sibling_mean', 'sibling_max_sim',
+                   'cosine', 'pred*cosine')
+
+
+def anchor_features(df, preds, emb=None, tau=0.05, min_group=5):
+    """The REFINE_FEATURES of every row, from the predictions of the *other* rows of its anchor in `df` (leave one
+    out). Predictions are standardised over `df` first, so a fold model, a fold average and a blend (whose spreads
+    differ) give features on one scale. `emb`: phrase_embeddings of the anchors and targets (computed when None).
+    Rows whose anchor has fewer than `min_group` rows in `df` get the set's averages instead of their anchor's."""
+    for c in ('anchor', 'target', 'context'):
+        if c not in df.columns: raise DataError(f'anchor_features needs columns anchor, target, context; {c!r} is missing')
+    p = np.asarray(preds, np.float64).ravel()
+    if p.shape != (len(df),): raise ValueError(f'{p.size} predictions for {len(df)} rows: one per row of df, in its order')
+    if not np.isfinite(p).all(): raise ValueError(f'{int((~np.isfinite(p)).sum())} predictions are NaN or inf')
+    if len(p) < 2 or p.std() == 0: raise ValueError('the predictions are constant: nothing to refine')
+    p = (p - p.mean()) / p.std()
+    anchors, targets = df.anchor.astype(str).tolist(), df.target.astype(str).tolist()
+    emb = emb if emb is not None else phrase_embeddings(anchors + targets)
+    T, A = np.stack([emb[t] for t in targets]), np.stack([emb[a] for a in anchors])
+    X = np.zeros((len(p), len(REFINE_FEATURES)))
+    X[:, 0], X[:, 1], X[:, 6] = p, p ** 2, (A * T).sum(1)
+    X[:, 7] = p * X[:, 6]
+    X[:, 5] = np.nan
+    for g in df.groupby(df.anchor.astype(str)).indices.values():
+        if len(g) < min_group: continue
+        pg, k = p[g], len(g)
+        X[g, 2] = (pg.sum() - pg) / (k - 1)
+        S = T[g] @ T[g].T
+        np.fill_diagonal(S, -np.inf)
+        W = np.exp((S - S.max(1, keepdims=True)) / tau)  # softmax over the siblings: the closest ones speak
+        X[g, 4] = W @ pg / W.sum(1)
+        X[g, 5] = S.max(1)
+    X[:, 3] = X[:, 2]  # an anchor+context group of one row: its anchor's mean
+    for g in df.groupby([df.anchor.astype(str), df.context.astype(str)]).indices.values():
+        if len(g) > 1 and X[g[0], 5] == X[g[0], 5]: X[g, 3] = (p[g].sum() - p[g]) / (len(g) - 1)
+    small = np.isnan(X[:, 5])
+    X[small, 5] = X[~small, 5].mean() if (~small).any() else 0.0
+    return X
+
+
+def _share_in_groups(df, min_group):
+    """Share of the rows whose anchor has at least `min_group` rows in df."""
+    return (df.groupby(df.anchor.astype(str)).anchor.transform('size').to_numpy() >= min_group).mean()
+
+
+def fit_refiner(df, preds, folds=None, emb=None, tau=0.05, min_group=5):
+    """Fit the second stage on predictions no model trained on (out-of-fold): least squares of the scores on
+    anchor_features. Returns the refiner (a plain dict, JSON-ready for write_refiner) with the Pearson before and after;
+    with `folds` (anchor folds of df) also the honest nested one: fitted on the other folds, scored on each."""
+    if 'score' not in df.columns: raise DataError('fit_refiner needs a score column: fit it on scored (out-of-fold) rows')
+    X, y = anchor_features(df, preds, emb, tau, min_group), df.score.to_numpy(np.float64)
+    X1 = np.c_[X, np.ones(len(X))]
+    w = np.linalg.lstsq(X1, y, rcond=None)[0]
+    r = dict(features=list(REFINE_FEATURES), weights=w.round(6).tolist(), tau=tau, min_group=min_group,
+             pearson_before=pearson(X[:, 0], y), pearson=pearson(X1 @ w, y))
+    if folds is not None:
+        folds, o = np.asarray(folds), np.zeros(len(y))
+        for k in np.unique(folds):
+            tr = folds != k
+            o[~tr] = X1[~tr] @ np.linalg.lstsq(X1[tr], y[tr], rcond=None)[0]
+        r['nested_pearson'] = pearson(o, y)
+    return r
+
+
+def refine(df, preds, refiner, emb=None):
+    """Refined predictions of `df`'s rows: `refiner` (from fit_refiner) applied to anchor_features. It needs the rows of
+    each anchor scored together, as a test set has them; when most anchors have fewer than the refiner's `min_group`
+    rows in `df` (Kaggle's 36-row test.csv) there is nothing to read, and the predictions come back unchanged."""
+    if list(refiner.get('features', [])) != list(REFINE_FEATURES):
+        raise ValueError(f'this refiner was fitted on features {refiner.get("features")}, the kit has {list(REFINE_FEATURES)}: '
+                         'refit it with fit_refiner')
+    share = _share_in_groups(df, refiner['min_group'])
+    if share < 0.5:
+        warnings.warn(f'only {share:.0%} of the rows have {refiner["min_group"]}+ rows of the same anchor to read: '
+                      'predictions left unrefined')
+        return np.asarray(preds, np.float64)
+    X = anchor_features(df, preds, emb, refiner['tau'], refiner['min_group'])
+    return np.c_[X, np.ones(len(X))] @ np.asarray(refiner['weights'])
+
+
+def write_refiner(path, refiner):
+    """Save a refiner as `path/refiner.json`: `kit.py predict path ...` then refines the predictions of its models."""
+    with atomic_write(Path(path) / 'refiner.json') as f: json.dump(refiner, f, indent=1, default=float)
 
 
 def load_run(out, run_id):
@@ -2266,6 +2364,7 @@ def main(argv=None):
     p = sub.add_parser('predict', help='predict a CSV (anchor,target,context[,id]) with saved model folder(s)')
     p.add_argument('models', help='a model folder, or a folder of them (fold models are averaged)')
     p.add_argument('--csv', required=True); p.add_argument('--out', default='preds.csv')
+    p.add_argument('--no-refine', action='store_true', help="ignore a refiner.json beside the models (see fit_refiner)")
     p = sub.add_parser('package', help='build the folder to upload as a Kaggle dataset')
     p.add_argument('outdir'); p.add_argument('--models', nargs='*', default=[], help='model folders (or folders of them) to include')
     p.add_argument('--fp16', action='store_true', help='re-save the models in fp16: half the upload')
@@ -2295,12 +2394,24 @@ def main(argv=None):
                                  model=args.model, test_df=test_df, save_models=True)
             log(pd.DataFrame(dict(fold=range(args.folds), pearson=res['fold_pearson'], time_s=np.round(res['fold_time']))).to_string(index=False))
             log(f'out-of-fold Pearson {res["oof_pearson"]:.4f}; models in {out / "runs" / res["run_id"]}; log {out / "log.jsonl"}')
+            if _rank() == 0:  # the second stage, fitted on the out-of-fold predictions: `predict` applies it
+                rf = fit_refiner(df, res['oof'], res['folds'])
+                write_refiner(out / 'runs' / res['run_id'], rf)
+                log(f'refiner (the other targets of each anchor): out-of-fold Pearson {rf["pearson_before"]:.4f} -> '
+                    f'{rf["nested_pearson"]:.4f} (nested over the folds); saved beside the models')
     elif args.cmd == 'predict':
         folders = find_model_folders(args.models)
         df = read_pairs(args.csv)
         preds = predict_folders(folders, df, blend_weights(args.models, folders))
         bad = ~np.isfinite(preds)
         if bad.any(): raise ValueError(f'{int(bad.sum())} predictions are NaN or inf; nothing written')
+        # a refiner.json in the folder given, or in the one folder that holds all the models (a cross-validated run)
+        where = [Path(args.models)] + ([folders[0].parent] if len({f.parent for f in folders}) == 1 else [])
+        rfile = next((d / 'refiner.json' for d in where if (d / 'refiner.json').is_file()), None)
+        if rfile is not None and not args.no_refine:
+            refined = refine(df, preds, json.loads(rfile.read_text()))
+            if refined is not preds: log(f'refined with {rfile} (--no-refine to skip)')  # the same array: left as is
+            preds = refined
         outdf = pd.DataFrame({'id': df.id.values, 'score': np.clip(preds, 0, 1)})
         with atomic_write(args.out) as f: outdf.to_csv(f, index=False)
         msg = f'{len(df)} predictions from {len(folders)} model(s) -> {args.out}'

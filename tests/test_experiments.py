@@ -138,10 +138,69 @@ def test_command_line_train_and_predict(tmp_path, data_dir):
     assert len(kit.read_log(tmp_path / 'out')) == 1
     folders = kit.find_model_folders(tmp_path / 'out')
     assert len(folders) == 2  # the fold models
+    assert 'refiner' in r.stdout and len(list((tmp_path / 'out').rglob('refiner.json'))) == 1
     r = run('predict', 'out', '--csv', str(data_dir / 'test.csv'), '--out', 'preds.csv')
     assert r.returncode == 0, r.stderr[-3000:]
+    assert 'left unrefined' in r.stderr        # test.csv has about one row per anchor: nothing for the refiner to read
     preds = pd.read_csv(tmp_path / 'preds.csv', dtype={'id': str})
     test = pd.read_csv(data_dir / 'test.csv', dtype={'id': str})
     assert preds.id.tolist() == test.id.tolist() and preds.score.between(0, 1).all()
+    # many targets per anchor (like the hidden test): refined unless asked not to
+    pd.read_csv(data_dir / 'train.csv').head(300).to_csv(tmp_path / 'scored.csv', index=False)
+    r = run('predict', 'out', '--csv', 'scored.csv', '--out', 'refined.csv')
+    assert r.returncode == 0 and 'refined with' in r.stdout, r.stderr[-3000:]
+    r = run('predict', 'out', '--csv', 'scored.csv', '--out', 'plain.csv', '--no-refine')
+    assert r.returncode == 0 and 'refined' not in r.stdout
+    assert not np.allclose(pd.read_csv(tmp_path / 'refined.csv').score, pd.read_csv(tmp_path / 'plain.csv').score)
     r = run('predict', 'nowhere', '--csv', str(data_dir / 'test.csv'))
     assert r.returncode != 0 and 'no model folders' in r.stderr
+
+
+def unit(*v):
+    v = np.asarray(v, np.float32); return v / np.linalg.norm(v)
+
+
+def test_anchor_features_read_the_other_targets_of_the_anchor():
+    # anchor 'a': 6 targets in two contexts; anchor 'b': a lone row (too few siblings to read)
+    df = pd.DataFrame(dict(anchor=['a'] * 6 + ['b'], target=list('uvwxyz') + ['q'],
+                           context=['A47'] * 3 + ['B60'] * 3 + ['A47']))
+    emb = {'a': unit(1, 0, 0), 'b': unit(0, 1, 0), 'q': unit(0, 1, 1), 'u': unit(1, 0, 0), 'v': unit(1, .1, 0),
+           'w': unit(0, 0, 1), 'x': unit(0, 1, 0), 'y': unit(1, 1, 0), 'z': unit(0, 1, .1)}
+    preds = np.array([.9, .8, .1, .2, .5, .3, .7])
+    X = kit.anchor_features(df, preds, emb=emb)
+    f = dict(zip(kit.REFINE_FEATURES, X.T))
+    p = (preds - preds.mean()) / preds.std()      # standardised over the set
+    np.testing.assert_allclose(f['pred'], p)
+    np.testing.assert_allclose(f['anchor_mean'][0], p[1:6].mean())          # the others of the anchor, not itself
+    np.testing.assert_allclose(f['anchor_context_mean'][3], p[[4, 5]].mean())
+    assert f['anchor_mean'][6] == 0                                         # the lone row: the set's mean
+    np.testing.assert_allclose(f['cosine'][[0, 6]], [1, np.sqrt(.5)], rtol=1e-6)
+    np.testing.assert_allclose(f['sibling_max_sim'][0], emb['u'] @ emb['v'], rtol=1e-6)  # u's nearest sibling is v
+    np.testing.assert_allclose(f['sibling_mean'][0], p[1], atol=0.01)      # ... and v's prediction speaks for it
+    # a fold average or a blend has another spread: the features do not change
+    np.testing.assert_allclose(kit.anchor_features(df, 3 * preds + 1, emb=emb), X, atol=1e-9)
+    with pytest.raises(ValueError, match='one per row'): kit.anchor_features(df, preds[:-1], emb=emb)
+    with pytest.raises(ValueError, match='NaN'): kit.anchor_features(df, np.r_[preds[:-1], np.nan], emb=emb)
+    with pytest.raises(kit.DataError, match="'context' is missing"): kit.anchor_features(df.drop(columns='context'), preds, emb=emb)
+
+
+def test_refiner_learns_what_the_other_targets_say(real_data, tmp_path):
+    # the kind of error the refiner fixes: the model mis-states every target of an anchor by the same amount
+    df = (pd.read_csv(real_data / 'train.csv') if real_data else make_pairs(40, 15)).sort_values('anchor')
+    df = df[df.anchor.isin(df.anchor.unique()[:40])].reset_index(drop=True)
+    rng = np.random.default_rng(0)
+    bias = dict(zip(df.anchor.unique(), rng.normal(0, .25, df.anchor.nunique())))
+    preds = df.score + df.anchor.map(bias) + rng.normal(0, .15, len(df))
+    folds = kit.anchor_folds(df, 4)
+    r = kit.fit_refiner(df, preds, folds)
+    assert r['nested_pearson'] > r['pearson_before'] + 0.05                 # honest: fitted on the other folds
+    assert dict(zip(r['features'], r['weights']))['anchor_mean'] < 0        # it subtracts the anchor's bias
+    np.testing.assert_allclose(kit.refine(df, preds, r), kit.refine(df, 2 * preds, r), atol=1e-9)
+    kit.write_refiner(tmp_path, r)
+    assert json.loads((tmp_path / 'refiner.json').read_text())['weights'] == r['weights']
+    # Kaggle's test.csv: one or two rows per anchor, nothing to read, so the predictions come back as they were
+    lone = df.groupby('anchor').head(1)
+    with pytest.warns(UserWarning, match='left unrefined'): out = kit.refine(lone, preds[lone.index], r)
+    np.testing.assert_array_equal(out, preds[lone.index])
+    with pytest.raises(ValueError, match='refit it'): kit.refine(df, preds, dict(r, features=['pred']))
+    with pytest.raises(kit.DataError, match='score'): kit.fit_refiner(df.drop(columns='score'), preds)
