@@ -2147,9 +2147,9 @@ def anchor_features(df, preds, emb=None, tau=0.05, min_group=5):
     X = np.zeros((len(p), len(REFINE_FEATURES)))
     X[:, 0], X[:, 1], X[:, 6] = p, p ** 2, (A * T).sum(1)
     X[:, 7] = p * X[:, 6]
-    X[:, 5] = np.nan
+    big = _anchor_sizes(df) >= min_group
     for g in df.groupby(df.anchor.astype(str)).indices.values():
-        if len(g) < min_group: continue
+        if not big[g[0]]: continue
         pg, k = p[g], len(g)
         X[g, 2] = (pg.sum() - pg) / (k - 1)
         S = T[g] @ T[g].T
@@ -2159,15 +2159,14 @@ def anchor_features(df, preds, emb=None, tau=0.05, min_group=5):
         X[g, 5] = S.max(1)
     X[:, 3] = X[:, 2]  # an anchor+context group of one row: its anchor's mean
     for g in df.groupby([df.anchor.astype(str), df.context.astype(str)]).indices.values():
-        if len(g) > 1 and X[g[0], 5] == X[g[0], 5]: X[g, 3] = (p[g].sum() - p[g]) / (len(g) - 1)
-    small = np.isnan(X[:, 5])
-    X[small, 5] = X[~small, 5].mean() if (~small).any() else 0.0
+        if len(g) > 1 and big[g[0]]: X[g, 3] = (p[g].sum() - p[g]) / (len(g) - 1)
+    X[~big, 5] = X[big, 5].mean() if big.any() else 0.0
     return X
 
 
-def _share_in_groups(df, min_group):
-    """Share of the rows whose anchor has at least `min_group` rows in df."""
-    return (df.groupby(df.anchor.astype(str)).anchor.transform('size').to_numpy() >= min_group).mean()
+def _anchor_sizes(df):
+    """How many rows of df share each row's anchor."""
+    return df.groupby(df.anchor.astype(str)).anchor.transform('size').to_numpy()
 
 
 def fit_refiner(df, preds, folds=None, emb=None, tau=0.05, min_group=5):
@@ -2196,7 +2195,7 @@ def refine(df, preds, refiner, emb=None):
     if list(refiner.get('features', [])) != list(REFINE_FEATURES):
         raise ValueError(f'this refiner was fitted on features {refiner.get("features")}, the kit has {list(REFINE_FEATURES)}: '
                          'refit it with fit_refiner')
-    share = _share_in_groups(df, refiner['min_group'])
+    share = (_anchor_sizes(df) >= refiner['min_group']).mean()
     if share < 0.5:
         warnings.warn(f'only {share:.0%} of the rows have {refiner["min_group"]}+ rows of the same anchor to read: '
                       'predictions left unrefined')

@@ -3,24 +3,13 @@
 # computed within each anchor's group, fitted on the anchor split's validation rows and evaluated nested over 4 anchor
 # folds of them; the paired anchor bootstrap of the gain gives its noise. google/validation.csv is scored only once a
 # feature set is chosen on the split (argv[2] == 'held').
-import json, sys, numpy as np, pandas as pd, torch, torch.nn.functional as F, kit
+import json, sys, numpy as np, kit
 from pathlib import Path
 out = Path('runs/s2')
 tag = sys.argv[1] if len(sys.argv) > 1 else 'best-s42'
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
 vdf = df.iloc[val].reset_index(drop=True)
 google = kit.read_pairs('/work/shared/data/google/validation.csv', scored=True)
-
-def embed(phrases, bs=256):
-    """Zero-shot mean-pooled, normalised MiniLM embeddings of the distinct phrases."""
-    from transformers import AutoModel, AutoTokenizer
-    ck = kit.default_checkpoint(); tok = AutoTokenizer.from_pretrained(ck)
-    m = AutoModel.from_pretrained(ck).eval(); ph = sorted(set(phrases), key=lambda p: (len(p), p)); es = []
-    with torch.no_grad():
-        for i in range(0, len(ph), bs):
-            b = tok(ph[i:i + bs], padding=True, truncation=True, return_tensors='pt')
-            es.append(F.normalize(kit.mean_pool(m(**b).last_hidden_state, b['attention_mask']), dim=-1))
-    return dict(zip(ph, torch.cat(es).numpy()))
 
 def features(d, p, E, tau=0.05):
     """Per row: the prediction, leave-one-out means of the anchor's and the anchor+context's other predictions, the
@@ -66,7 +55,7 @@ def boot_gain(a, b, y, groups, n=2000, seed=0):
 ef = out / 'emb.npz'
 if ef.is_file(): z = np.load(ef, allow_pickle=True); E = dict(zip(z['k'], z['v']))
 else:
-    E = embed(list(vdf.anchor) + list(vdf.target) + list(google.anchor) + list(google.target))
+    E = kit.phrase_embeddings(list(vdf.anchor) + list(vdf.target) + list(google.anchor) + list(google.target))
     np.savez(ef, k=np.array(list(E), object), v=np.stack(list(E.values())))
 p = np.load(out / f'val-{tag}.npy').astype(np.float64); y = vdf.score.values.astype(np.float64)
 X = features(vdf, p, E); fold_of = kit.anchor_folds(vdf, 4)
