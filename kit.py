@@ -42,7 +42,7 @@ import torch.nn.functional as F
 __version__ = '0.1.0'
 __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
            'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'get_dls',
-           'DataLoaders', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
+           'DataLoaders', 'Grouped', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
            'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
            # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
            'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
@@ -264,8 +264,15 @@ def section_tokens(df=None):
     return [f'[{s}]' for s in 'ABCDEFGHY']
 
 
+class Grouped(tuple):
+    """One row's inputs for a group model: `(key, head, item)`. Rows with the same key are scored together in one
+    sequence, `head{sep}item1{sep}item2{sep}...` (see `GroupTokens`)."""
+    __slots__ = ()
+    def __new__(cls, key, head, item): return super().__new__(cls, (key, head, item))
+
+
 def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, context_map=None,
-                 group_targets=None, group_sep='; ', group_max_chars=None, seed=None, pair=False):
+                 group_targets=None, group_sep='; ', group_max_chars=None, seed=None, pair=False, group=None):
     """The input text of every row: `context{sep}anchor{sep}target`.
 
     lower_case: lower-case the phrases (not the separator, which may be a special token).
@@ -274,8 +281,16 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
     group_targets: 'anchor' or 'anchor_context': append the other targets of the same anchor (and context),
       the row's own target excluded, in the order of the frame, or shuffled when `seed` is given.
     group_max_chars: cut the appended targets to this many characters.
-    pair: two texts per row, `(context{sep}anchor, context{sep}target)`, embedded separately by a bi-encoder."""
+    pair: two texts per row, `(context{sep}anchor, context{sep}target)`, embedded separately by a bi-encoder.
+    group: 'anchor_context' or 'anchor': the rows of one anchor (and context) are scored together by a group model
+      (`pooling='group'`), each row a `Grouped(key, head, item)`: head `context{sep}anchor` and item `target`, or,
+      grouped by anchor alone, head `anchor` and item `context target`."""
     if pair and group_targets: raise ValueError('group_targets needs one text per row; it cannot be used with pair=True')
+    if group is not None and (pair or group_targets):
+        raise ValueError('group scores the targets of an anchor in one sequence; it cannot be used with pair=True or '
+                         'group_targets')
+    if group not in (None, 'anchor', 'anchor_context'):
+        raise ValueError(f"group must be 'anchor_context' or 'anchor', got {group!r}")
     anchor, target = df.anchor.astype(str), df.target.astype(str)
     context = df.context.astype(str)
     if context_map is not None:
@@ -288,6 +303,13 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
     if pair:
         head = parts[0] if len(parts) == 3 else parts[0] + sep + parts[1]
         return list(zip((head + sep + anchor).tolist(), (head + sep + target).tolist()))
+    if group:
+        code = parts[:-2]  # [section token,] context
+        ctx = code[0] if len(code) == 1 else code[0] + sep + code[1]
+        if group == 'anchor_context': head, item = ctx + sep + anchor, target
+        else: head, item = anchor, ctx + ' ' + target
+        return [Grouped(k, h, i) for k, h, i in zip((head if group == 'anchor_context' else anchor).tolist(),
+                                                     head.tolist(), item.tolist())]
     if group_targets: parts.append(pd.Series(_grouped_targets(df, target, group_targets, group_sep, group_max_chars, seed), index=df.index))
     text = parts[0]
     for p in parts[1:]: text = text + sep + p
@@ -355,7 +377,20 @@ def mean_pool(hidden, attention_mask):
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
 
 
-class MeanPoolModel(nn.Module):
+class _OwnHead(nn.Module):
+    """A transformers backbone under a head of the kit's own: embeddings and `save_pretrained` go to the backbone, and
+    the head's weights, if it has any, to head.safetensors beside them."""
+    def get_input_embeddings(self): return self.backbone.get_input_embeddings()
+    def resize_token_embeddings(self, n, **kw): return self.backbone.resize_token_embeddings(n, **kw)
+
+    def save_pretrained(self, path, **kwargs):
+        from safetensors.torch import save_file
+        self.backbone.save_pretrained(path, **kwargs)
+        if getattr(self, 'head', None) is not None:
+            save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(Path(path) / 'head.safetensors'))
+
+
+class MeanPoolModel(_OwnHead):
     """A backbone with a mean-pooling regression head: how sentence-transformer checkpoints were trained."""
     def __init__(self, backbone, num_labels=1, dropout=0.0):
         super().__init__()
@@ -371,16 +406,8 @@ class MeanPoolModel(nn.Module):
         with torch.autocast(h.device.type, enabled=False):  # the head in fp32: bf16 would round the scores
             return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
 
-    def get_input_embeddings(self): return self.backbone.get_input_embeddings()
-    def resize_token_embeddings(self, n, **kw): return self.backbone.resize_token_embeddings(n, **kw)
 
-    def save_pretrained(self, path, **kwargs):
-        from safetensors.torch import save_file
-        self.backbone.save_pretrained(path, **kwargs)
-        save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(Path(path) / 'head.safetensors'))
-
-
-class BiEncoderModel(nn.Module):
+class BiEncoderModel(_OwnHead):
     """A sentence-transformer used as it was pre-trained: each side of a pair embedded on its own (mean-pooled), the
     cosine of the two embeddings regressed on the score. No new weights. Its batches stack the `a` texts over the `b`
     texts: input_ids of shape (2B, L) give B cosines."""
@@ -397,9 +424,31 @@ class BiEncoderModel(nn.Module):
             a, b = e.chunk(2)
             return SequenceClassifierOutput(logits=(a * b).sum(-1, keepdim=True))
 
-    def get_input_embeddings(self): return self.backbone.get_input_embeddings()
-    def resize_token_embeddings(self, n, **kw): return self.backbone.resize_token_embeddings(n, **kw)
-    def save_pretrained(self, path, **kwargs): self.backbone.save_pretrained(path, **kwargs)
+
+class GroupModel(_OwnHead):
+    """Scores all the targets of one anchor (and context) in one sequence, `[CLS] head [SEP] t1 [SEP] t2 [SEP] ...`,
+    as the top USPPPM solutions did: each target sees its siblings, which tells it how its own match compares.
+    A target's score is a linear head on its mean token state beside the sequence's [CLS] state. `slots` (B, L)
+    gives the target number of every token (-1 for the head, separators and padding); logits come out as (B*T, 1),
+    T = the most targets a sequence of the batch holds, in slot order."""
+    def __init__(self, backbone, dropout=0.0):
+        super().__init__()
+        self.backbone, self.config = _freeze_pooler(backbone), backbone.config
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * backbone.config.hidden_size, 1)
+        self.kit_pooling = 'group'
+
+    def forward(self, input_ids=None, attention_mask=None, slots=None, n_slots=None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+        if slots is None: raise ValueError("a group model needs its batches' `slots`: build its inputs with "
+                                           "build_inputs(..., group='anchor_context')")
+        h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
+        T = n_slots or int(slots.max()) + 1
+        with torch.autocast(h.device.type, enabled=False):  # pooling and head in fp32
+            pool = F.one_hot((slots + 1).clamp(min=0), T + 1)[..., 1:].transpose(1, 2).float()  # (B, T, L)
+            t = torch.bmm(pool / pool.sum(-1, keepdim=True).clamp(min=1), h)                     # (B, T, H)
+            t = torch.cat([t, h[:, :1].expand(-1, T, -1)], -1)
+            return SequenceClassifierOutput(logits=self.head(self.dropout(t)).reshape(-1, 1))
 
 
 def fp32_head(model):
@@ -571,7 +620,8 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
 
     checkpoint: a hub name (e.g. "microsoft/deberta-v3-small"), a local folder (e.g. an attached Kaggle dataset),
       or None for the embedded all-MiniLM-L6-v2. pooling: 'cls' (the model's own head), 'mean' (a mean-pooling head)
-      or 'biencoder' (the cosine of separately embedded anchor and target: train it on `build_inputs(..., pair=True)`).
+      'biencoder' (the cosine of separately embedded anchor and target: train it on `build_inputs(..., pair=True)`)
+      or 'group' (all the targets of an anchor and context scored in one sequence: `build_inputs(..., group=...)`).
     dropout: override every dropout probability of the config. seed: seeds the new head's initialisation."""
     from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
     ckpt = str(checkpoint) if checkpoint is not None else default_checkpoint()
@@ -590,9 +640,11 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
             model = MeanPoolModel(AutoModel.from_pretrained(ckpt, config=config), num_labels)
         elif pooling == 'biencoder':
             model = BiEncoderModel(AutoModel.from_pretrained(ckpt, config=config))
+        elif pooling == 'group':
+            model = GroupModel(AutoModel.from_pretrained(ckpt, config=config))
         elif pooling == 'cls':
             model = AutoModelForSequenceClassification.from_pretrained(ckpt, config=config)
-        else: raise ValueError(f"pooling must be 'cls', 'mean' or 'biencoder', got {pooling!r}")
+        else: raise ValueError(f"pooling must be 'cls', 'mean', 'biencoder' or 'group', got {pooling!r}")
     model.kit_pooling = pooling
     return config.model_type, config, tokenizer, model
 
@@ -707,9 +759,77 @@ class PairTokens:
         return np.concatenate([xa, xb]), np.concatenate([ma, mb])
 
 
-def make_tokens(texts, tokenizer, max_length=None, name='inputs', warn=True):
-    """`Tokens` of the texts, or `PairTokens` when each row is a pair of texts (`build_inputs(..., pair=True)`)."""
+class GroupTokens:
+    """The rows of a group model (`build_inputs(..., group=...)`): per row the ids of its head, `[CLS] head [SEP]`, and
+    of its item, `item [SEP]`, and its group. `chunks` cuts each group into sequences of at most `group_size` rows;
+    `gather` lays a batch of them out as `[CLS] head [SEP] item1 [SEP] item2 [SEP] ...` with every token's slot."""
+    def __init__(self, rows, tokenizer, max_length=None, name='inputs', warn=True, group_size=32):
+        if tokenizer.sep_token_id is None: raise ValueError(f'a group model separates its targets with the tokenizer\'s '
+                                                           f'sep_token, and {type(tokenizer).__name__} has none')
+        if group_size < 1: raise ValueError(f'group_size must be at least 1, got {group_size}')
+        keys, heads, items = zip(*rows) if len(rows) else ((), (), ())
+        self.max_length, self.group_size = _max_length(tokenizer, max_length), group_size
+        self.head = Tokens(heads, tokenizer, self.max_length // 2, name=f'{name} (anchor and context)', warn=warn)
+        ids = tokenizer(list(items), add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False,
+                        verbose=False)['input_ids'] if items else []
+        sep = tokenizer.sep_token_id
+        self.items = [np.array(x[:self.max_length // 2 - 1] + [sep], np.int64) for x in ids]
+        self.item_lengths = np.fromiter((len(x) for x in self.items), np.int64, count=len(self.items))
+        self.lengths = self.head.lengths + self.item_lengths        # a row's sequence when it is alone
+        self.truncated = self.head.truncated | np.array([len(x) > self.max_length // 2 - 1 for x in ids], bool)
+        self.n_truncated = int(self.truncated.sum())
+        _, self.group = np.unique(np.array(keys, dtype=object), return_inverse=True)
+        # rows of a group in a canonical order (by their item text), so predictions do not depend on the frame's order
+        self._item_rank = np.argsort(np.argsort(np.array(items, dtype=object), kind='stable'), kind='stable')
+        self._canonical = None
+
+    def __len__(self): return len(self.lengths)
+
+    def groups(self):
+        """Row positions of every group, each in canonical order."""
+        if self._canonical is None:
+            order = np.lexsort((self._item_rank, self.group)) if len(self) else np.zeros(0, np.int64)
+            cuts = np.flatnonzero(np.diff(self.group[order])) + 1
+            self._canonical = np.split(order, cuts) if len(order) else []
+        return self._canonical
+
+    def chunks(self, rng=None):
+        """Row positions of each sequence: every group (shuffled by `rng`, else in canonical order) split into the
+        fewest near-equal chunks of at most `group_size` rows. The number of chunks does not depend on `rng`."""
+        out = []
+        for g in self.groups():
+            if rng is not None: g = rng.permutation(g)
+            out += np.array_split(g, -(-len(g) // self.group_size))
+        return out
+
+    def seq_lengths(self, chunks):
+        return np.array([min(self.head.lengths[c[0]] + self.item_lengths[c].sum(), self.max_length) for c in chunks],
+                        np.int64)
+
+    def gather(self, chunks, pad_multiple, pad_id):
+        """(ids, mask, slots) of shape (B, L): slots hold each token's target number in its sequence (-1 for the head,
+        separators and padding). A sequence past max_length has its items cut evenly, each keeping a token."""
+        seqs, slot_seqs = [], []
+        for c in chunks:
+            head, items = self.head[c[0]], [self.items[q] for q in c]
+            budget = self.max_length - len(head)
+            if sum(len(x) for x in items) > budget:
+                cut = max(2, budget // len(items))
+                items = [x if len(x) <= cut else np.concatenate([x[:cut - 1], x[-1:]]) for x in items]
+            seqs.append(np.concatenate([head] + items))
+            slot_seqs.append(np.concatenate([np.full(len(head), -1)] +
+                                            [np.concatenate([np.full(len(x) - 1, j), [-1]]) for j, x in enumerate(items)]))
+        B, L = len(seqs), _round_up(max(len(x) for x in seqs), pad_multiple)
+        ids, mask, slots = np.full((B, L), pad_id, np.int64), np.zeros((B, L), np.int64), np.full((B, L), -1, np.int64)
+        for i, (x, sl) in enumerate(zip(seqs, slot_seqs)): ids[i, :len(x)], mask[i, :len(x)], slots[i, :len(x)] = x, 1, sl
+        return ids, mask, slots
+
+
+def make_tokens(texts, tokenizer, max_length=None, name='inputs', warn=True, group_size=32):
+    """`Tokens` of the texts, `PairTokens` when each row is a pair of texts (`build_inputs(..., pair=True)`), or
+    `GroupTokens` when each row is `Grouped` (`build_inputs(..., group=...)`)."""
     texts = list(texts)
+    if texts and isinstance(texts[0], Grouped): return GroupTokens(texts, tokenizer, max_length, name, warn, group_size)
     if texts and isinstance(texts[0], tuple): return PairTokens(texts, tokenizer, max_length, name, warn)
     return Tokens(texts, tokenizer, max_length, name, warn)
 
@@ -732,20 +852,18 @@ class Loader:
     def __len__(self): return -(-len(self.rows) // self.bs)
 
     def batches(self, epoch=0):
-        n, bs, lengths = len(self.rows), self.bs, self.tokens.lengths
-        if not self.shuffle:
-            order = self.tokens.canonical_order()
-            return [order[i:i + bs] for i in range(0, n, bs)]
-        rng = np.random.default_rng([self.seed, epoch])
-        perm, chunk, out = rng.permutation(n), bs * 50, []
-        for c in range(0, n, chunk):
-            idx = perm[c:c + chunk]
-            idx = idx[np.argsort(-lengths[idx], kind='stable')]
-            out += [idx[j:j + bs] for j in range(0, len(idx), bs)]
-        out = [out[k] for k in rng.permutation(len(out))]
-        longest = max(range(len(out)), key=lambda k: lengths[out[k]].max())
-        out.insert(0, out.pop(longest))  # the longest batch first: an out-of-memory error shows at once
-        return out
+        if not self.shuffle: return self.eval_batches(self.bs)
+        return _bucketed(self.tokens.lengths, self.bs, np.random.default_rng([self.seed, epoch]))
+
+    def eval_batches(self, bs, passes=1):
+        """Batches for prediction, in the tokens' canonical order (`passes` matters only to group models)."""
+        order = self.tokens.canonical_order()
+        return [order[i:i + bs] for i in range(0, len(order), bs)]
+
+    def size(self, batch): return len(batch)
+    def positions(self, batch):
+        """The loader position of every output of a batch, in output order (-1 for a filler)."""
+        return np.asarray(batch, np.int64)
 
     def collate(self, pos, pad_multiple=1, rows=None, buckets=False):
         """A batch dict of CPU tensors. `rows`: pad the batch with zero-weight rows to this many;
@@ -766,10 +884,74 @@ class Loader:
         for pos in self.batches(0): yield self.collate(pos)
 
 
+def _bucketed(lengths, bs, rng):
+    """Shuffled batches of similar lengths: a random permutation cut into windows of 50 batches, each window sorted by
+    length and cut into batches, the batches shuffled, the longest first (an out-of-memory error shows at once)."""
+    n, chunk, out = len(lengths), bs * 50, []
+    perm = rng.permutation(n)
+    for c in range(0, n, chunk):
+        idx = perm[c:c + chunk]
+        idx = idx[np.argsort(-lengths[idx], kind='stable')]
+        out += [idx[j:j + bs] for j in range(0, len(idx), bs)]
+    out = [out[k] for k in rng.permutation(len(out))]
+    longest = max(range(len(out)), key=lambda k: lengths[out[k]].max())
+    out.insert(0, out.pop(longest))
+    return out
+
+
+class GroupLoader(Loader):
+    """Batches of a group model: `bs` sequences a batch, each holding up to `group_size` rows of one group (a batch is a
+    list of chunks of row positions). Training reshuffles which siblings share a sequence every epoch; prediction
+    makes `passes` chunkings, the first in canonical order and then seeded shuffles, and averages each row over them."""
+    def __len__(self):
+        if getattr(self, '_n_chunks', None) is None: self._n_chunks = len(self.tokens.chunks())
+        return -(-self._n_chunks // self.bs)
+
+    def batches(self, epoch=0):
+        if not self.shuffle: return self.eval_batches(self.bs)
+        rng = np.random.default_rng([self.seed, epoch])
+        ch = self.tokens.chunks(rng)
+        return [[ch[k] for k in b] for b in _bucketed(self.tokens.seq_lengths(ch), self.bs, rng)]
+
+    def eval_batches(self, bs, passes=1):
+        ch = [c for p in range(passes) for c in self.tokens.chunks(None if p == 0 else np.random.default_rng(p))]
+        order = np.argsort(-self.tokens.seq_lengths(ch), kind='stable')
+        return [[ch[k] for k in order[i:i + bs]] for i in range(0, len(order), bs)]
+
+    def size(self, batch): return int(sum(len(c) for c in batch))
+
+    def positions(self, batch):
+        T = max([len(c) for c in batch], default=1)
+        out = np.full((max(len(batch), 1), T), -1, np.int64)
+        for i, c in enumerate(batch): out[i, :len(c)] = c
+        return out.ravel()
+
+    def collate(self, batch, pad_multiple=1, rows=None, buckets=False):
+        """A batch dict of CPU tensors: input_ids, attention_mask and slots (B, L); labels, weight and idx (B*T,), one
+        entry per target slot (weight 0 for empty slots). With no chunks (a DDP rank short of work), one filler."""
+        if len(batch):
+            x, m, slots = self.tokens.gather(batch, pad_multiple, self.pad_id)
+        else:
+            x, m, slots = np.full((1, 1), self.pad_id, np.int64), np.ones((1, 1), np.int64), np.zeros((1, 1), np.int64)
+        pos = self.positions(batch)
+        ok = pos >= 0
+        y = np.zeros(len(pos), np.float32); y[ok] = self.labels[pos[ok]]
+        idx = np.full(len(pos), -1, np.int64); idx[ok] = self.rows[pos[ok]]
+        return dict(input_ids=torch.from_numpy(x), attention_mask=torch.from_numpy(m), slots=torch.from_numpy(slots),
+                    labels=torch.from_numpy(y), weight=torch.from_numpy(ok.astype(np.float32)), idx=torch.from_numpy(idx))
+
+
+def make_loader(tokens, labels, rows, bs, shuffle, seed, pad_id):
+    """The Loader that fits the tokens: a `GroupLoader` for `GroupTokens`, else a `Loader`."""
+    return (GroupLoader if isinstance(tokens, GroupTokens) else Loader)(tokens, labels, rows, bs, shuffle, seed, pad_id)
+
+
 class DataLoaders:
     """The train and valid Loaders of one frame, the tokenizer, and the input builder `get_x`."""
-    def __init__(self, df, get_x, tokenizer, trn_idxs, val_idxs, bs=BATCH_SIZE, seed=42, max_length=None, label_col='score'):
+    def __init__(self, df, get_x, tokenizer, trn_idxs, val_idxs, bs=BATCH_SIZE, seed=42, max_length=None, label_col='score',
+                 group_size=32):
         self.df, self.get_x, self.tokenizer, self.bs, self.seed = df, get_x, tokenizer, bs, seed
+        self.group_size = group_size
         self.max_length = _max_length(tokenizer, max_length)
         self.trn_idxs, self.val_idxs = np.asarray(trn_idxs, dtype=np.int64), np.asarray(val_idxs, dtype=np.int64)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -781,8 +963,8 @@ class DataLoaders:
         sub = self.df.iloc[idxs]
         texts = _call_get_x(self.get_x, sub, seed=None if epoch is None else (self.seed, epoch))
         if len(texts) != len(sub): raise ValueError(f'get_x returned {len(texts)} texts for {len(sub)} rows')
-        toks = make_tokens(texts, self.tokenizer, self.max_length, name=name)
-        return Loader(toks, labels[idxs], idxs, bs, shuffle, self.seed, self.pad_id)
+        toks = make_tokens(texts, self.tokenizer, self.max_length, name=name, group_size=self.group_size)
+        return make_loader(toks, labels[idxs], idxs, bs, shuffle, self.seed, self.pad_id)
 
     @property
     def reshuffles_inputs(self):
@@ -805,10 +987,17 @@ class DataLoaders:
         return self.train.collate(self.train.batches(0)[0])
 
     def show_batch(self, max_n=2, trunc_at=500):
-        """The decoded inputs and targets of the first `max_n` rows of a training batch, as a table."""
+        """The decoded inputs and targets of the first `max_n` rows (sequences, for a group model) of a training batch,
+        as a table."""
         b = self.one_batch()
         B, rows = len(b['labels']), []
         def text(i): return self.tokenizer.decode(b['input_ids'][i][b['attention_mask'][i].bool()].tolist())[:trunc_at]
+        if self.grouped:
+            T = B // len(b['input_ids'])
+            for i in range(min(max_n, len(b['input_ids']))):
+                w = b['weight'][i * T:(i + 1) * T].bool()
+                rows.append(dict(text=text(i), targets=int(w.sum()), scores=b['labels'][i * T:(i + 1) * T][w].tolist()))
+            return pd.DataFrame(rows)
         for i in range(min(max_n, int(b['weight'].sum()))):
             if self.pairs: rows.append(dict(text_a=text(i), text_b=text(B + i), target=float(b['labels'][i])))
             else: rows.append(dict(text=text(i), target=float(b['labels'][i])))
@@ -818,6 +1007,11 @@ class DataLoaders:
     def pairs(self):
         """True when every row is two texts (a bi-encoder's inputs)."""
         return isinstance(self.train.tokens, PairTokens)
+
+    @property
+    def grouped(self):
+        """True when the rows of a group are scored together in one sequence (a group model's inputs)."""
+        return isinstance(self.train.tokens, GroupTokens)
 
 
 def _call_get_x(get_x, df, seed=None):
@@ -829,15 +1023,17 @@ def _call_get_x(get_x, df, seed=None):
     return list(get_x(df))
 
 
-def get_dls(df, get_x, tokenizer, val_idxs, batch_size=BATCH_SIZE, seed=42, trn_idxs=None, max_length=None):
+def get_dls(df, get_x, tokenizer, val_idxs, batch_size=BATCH_SIZE, seed=42, trn_idxs=None, max_length=None, group_size=32):
     """DataLoaders like the walkthrough's: `get_x` maps a frame to its input texts (e.g. `partial(build_inputs,
-    sep=' [s] ')`); rows in `val_idxs` are validation, the rest (or `trn_idxs`) training."""
+    sep=' [s] ')`); rows in `val_idxs` are validation, the rest (or `trn_idxs`) training. For a group model's inputs
+    (`build_inputs(..., group=...)`) `batch_size` counts sequences, each of up to `group_size` rows of one group."""
     val_idxs = np.asarray([] if val_idxs is None else val_idxs, dtype=np.int64)
     if trn_idxs is None: trn_idxs = np.setdiff1d(np.arange(len(df)), val_idxs)
     overlap = np.intersect1d(trn_idxs, val_idxs)
     if len(overlap): raise ValueError(f'{len(overlap)} rows are in both the training and the validation indices')
     if 'score' not in df.columns: raise DataError("get_dls needs a 'score' column to train on")
-    return DataLoaders(df.reset_index(drop=True), get_x, tokenizer, trn_idxs, val_idxs, batch_size, seed, max_length)
+    return DataLoaders(df.reset_index(drop=True), get_x, tokenizer, trn_idxs, val_idxs, batch_size, seed, max_length,
+                       group_size=group_size)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -1009,12 +1205,13 @@ class Learner:
     """A model, its DataLoaders, an optimizer and the loop that trains them (see `get_learner`)."""
     def __init__(self, dls, model, weight_decay=0.01, use_fp16=True, seed=42, loss='mse', device=None,
                  precision=None, clip=None, ema=None, path='.', checkpoint=False, cuda_graphs=True,
-                 progress=True, check_every=None, recipe=None):
+                 progress=True, check_every=None, recipe=None, tta=4):
         self.dls, self.model, self.wd, self.seed, self.loss_func = dls, model, weight_decay, seed, loss
+        self.tta = tta  # a group model's prediction passes over reshuffled groups, averaged
         self.calibration = None  # (slope, offset) onto the score scale, set by fits with the Pearson loss
         if loss not in ('mse', 'bce', 'pearson'): raise ValueError(f"loss must be 'mse', 'bce' or 'pearson', got {loss!r}")
         self.device = torch.device(device) if device is not None else default_device()
-        if dls is not None: self._check_pairs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
+        if dls is not None: self._check_inputs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
         self.model.to(self.device)
         fp32_head(self.model)
         if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): deberta_speedups()
@@ -1046,7 +1243,9 @@ class Learner:
         self.world = torch.distributed.get_world_size() if _distributed() else 1
         self.rank = _rank()
         # captured CUDA graphs cut the launch overhead of small batches; not with DDP or a grad scaler
-        self.use_graphs = bool(cuda_graphs) and self.device.type == 'cuda' and self.scaler is None and self.world == 1
+        # (a group model's batches change shape with every chunking: eager)
+        self.use_graphs = (bool(cuda_graphs) and self.device.type == 'cuda' and self.scaler is None and self.world == 1
+                           and not isinstance(model, GroupModel))
         self.check_every = check_every or (1 if self.device.type == 'cpu' else 50)
         self.opt, self.ema, self._graphs, self._graph_pool, self._snap, self._stream = None, None, {}, None, None, None
         self._hist = []                  # one row per epoch trained: see `history`
@@ -1059,14 +1258,20 @@ class Learner:
         set_seed(seed)
 
     # --- batches ------------------------------------------------------------------------------
-    def _check_pairs(self, tokens):
-        """A bi-encoder needs two texts a row and every other model one: say so before a shape error does."""
+    def _check_inputs(self, tokens):
+        """A bi-encoder needs two texts a row, a group model grouped rows and every other model one text: say so
+        before a shape error does."""
         if not len(tokens): return
         pairs, bi = isinstance(tokens, PairTokens), isinstance(self.model, BiEncoderModel)
+        grouped, gm = isinstance(tokens, GroupTokens), isinstance(self.model, GroupModel)
         if pairs and not bi: raise ValueError('the inputs are pairs of texts (build_inputs(..., pair=True)), which only a '
                                               "bi-encoder takes: get_hf_objects(..., pooling='biencoder')")
         if bi and not pairs: raise ValueError('a bi-encoder embeds anchor and target separately: build its inputs with '
                                               'build_inputs(..., pair=True)')
+        if grouped and not gm: raise ValueError("the inputs are grouped (build_inputs(..., group=...)), which only a group "
+                                                "model takes: get_hf_objects(..., pooling='group')")
+        if gm and not grouped: raise ValueError("a group model scores the targets of an anchor together: build its inputs "
+                                                "with build_inputs(..., group='anchor_context')")
 
     def _collate_opts(self, train):
         if self.device.type != 'cuda': return {}
@@ -1074,8 +1279,11 @@ class Learner:
         return dict(pad_multiple=8)
 
     def _shard(self, pos):
-        """This rank's part of a global batch (contiguous, so each part stays length-sorted)."""
-        return pos if self.world == 1 else np.array_split(pos, self.world)[self.rank]
+        """This rank's part of a global batch (contiguous, so each part stays length-sorted): rows, or a group
+        model's chunks."""
+        if self.world == 1: return pos
+        part = np.array_split(np.arange(len(pos)), self.world)[self.rank]
+        return pos[part] if isinstance(pos, np.ndarray) else [pos[i] for i in part]
 
     def _stage(self, batches):
         """Move a list of batches to the device with one copy (pinned, non-blocking), as views."""
@@ -1095,7 +1303,7 @@ class Learner:
         """This epoch's batches on the device, and the global size of each (for the loss normalisation)."""
         loader = self.dls.train_for_epoch(epoch)
         opts, pos = self._collate_opts(True), loader.batches(epoch)
-        return self._stage([loader.collate(self._shard(p), **opts) for p in pos]), [len(p) for p in pos]
+        return self._stage([loader.collate(self._shard(p), **opts) for p in pos]), [loader.size(p) for p in pos]
 
     def _buffers(self, n):
         """Per-step loss sums on the device; captured graphs write into them, so they are allocated once."""
@@ -1125,7 +1333,8 @@ class Learner:
     _capturing = False
 
     def _logits(self, model, b):
-        out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'])
+        kw = dict(slots=b['slots'], n_slots=len(b['labels']) // len(b['input_ids'])) if 'slots' in b else {}
+        out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], **kw)
         logits = out.logits if hasattr(out, 'logits') else out[0]
         return logits[:, 0].float()
 
@@ -1141,7 +1350,7 @@ class Learner:
         squares line from predictions to targets on the training rows (Pearson unchanged, and a submission clipped to
         [0, 1] keeps its ranking; fold models share one scale, so averaging them is fair)."""
         self.calibration = None
-        p = self._predict_loader(self.dls.train).astype(np.float64)
+        p = self._predict_loader(self.dls.train, passes=1).astype(np.float64)
         y = np.asarray(self.dls.train.labels, np.float64)
         if len(p) < 2 or p.std() == 0: return
         a = float(np.cov(p, y, bias=True)[0, 1] / p.var())
@@ -1384,23 +1593,23 @@ class Learner:
         return upto
 
     # --- evaluation --------------------------------------------------------------------------
-    def _predict_loader(self, loader):
+    def _predict_loader(self, loader, passes=None):
         """Predictions for every row of `loader`, in its row order. Batches sorted by length; under DDP each rank
-        predicts some batches and all are gathered. A CUDA out-of-memory error halves the batch size and retries."""
+        predicts some batches and all are gathered. A group model averages `passes` (default: the learner's `tta`)
+        chunkings of the groups. A CUDA out-of-memory error halves the batch size and retries."""
         n = len(loader.rows)
         if n == 0: return np.zeros(0, np.float32)
         bs = loader.bs
         while True:
-            try: return self._predict_batches(loader, bs)
+            try: return self._predict_batches(loader, bs, self.tta if passes is None else passes)
             except torch.cuda.OutOfMemoryError:
                 if bs <= 1: raise
                 bs //= 2
                 gc.collect(); torch.cuda.empty_cache()
                 warnings.warn(f'out of GPU memory while predicting; retrying with batch size {bs}')
 
-    def _predict_batches(self, loader, bs):
-        pos_batches = Loader(loader.tokens, loader.labels, loader.rows, bs, False, 0, loader.pad_id).batches()
-        mine = pos_batches[self.rank::self.world]
+    def _predict_batches(self, loader, bs, passes=1):
+        mine = loader.eval_batches(bs, max(int(passes or 1), 1))[self.rank::self.world]
         batches = self._stage([loader.collate(p, **self._collate_opts(False)) for p in mine])
         self.model.eval()
         outs = []
@@ -1408,13 +1617,16 @@ class Learner:
             for b in batches:
                 outs.append(self._activation(self._logits(self.model, b)).float())
         preds = torch.cat(outs).cpu().numpy() if outs else np.zeros(0, np.float32)
-        pos = np.concatenate(mine) if mine else np.zeros(0, np.int64)
+        pos = np.concatenate([loader.positions(p) for p in mine]) if mine else np.zeros(0, np.int64)
         if self.world > 1:
             gathered = [None] * self.world
             torch.distributed.all_gather_object(gathered, (pos, preds))
             pos = np.concatenate([g[0] for g in gathered]); preds = np.concatenate([g[1] for g in gathered])
-        out = np.empty(len(loader.rows), np.float32)
-        out[pos] = preds
+        ok = pos >= 0  # a group model's empty slots
+        total, count = np.zeros(len(loader.rows)), np.zeros(len(loader.rows))
+        np.add.at(total, pos[ok], preds[ok]); np.add.at(count, pos[ok], 1)  # a row predicted in several passes: the mean
+        out = np.full(len(loader.rows), np.nan, np.float32)
+        np.divide(total, count, out=out, where=count > 0, casting='unsafe')
         if not np.isfinite(out).all():
             raise NonFiniteLoss(f'{int((~np.isfinite(out)).sum())} predictions are NaN or inf: the model diverged. '
                                 f'Reload the last good weights (learn.load) or retrain with a lower lr_max.')
@@ -1455,9 +1667,11 @@ class Learner:
         for c in ('anchor', 'target', 'context'):
             if c not in df.columns: raise DataError(f'predict needs columns anchor, target, context; {c!r} is missing')
         texts = _call_get_x(self.get_x, df.reset_index(drop=True))
-        toks = make_tokens(texts, self.tokenizer, self.max_length, name='inputs to predict')
-        self._check_pairs(toks)
-        return Loader(toks, np.zeros(len(df), np.float32), np.arange(len(df)), self.dls.bs * 2 if self.dls else 256, False, 0, self.pad_id)
+        toks = make_tokens(texts, self.tokenizer, self.max_length, name='inputs to predict',
+                           group_size=getattr(self.dls, 'group_size', 32))
+        self._check_inputs(toks)
+        return make_loader(toks, np.zeros(len(df), np.float32), np.arange(len(df)), self.dls.bs * 2 if self.dls else 256,
+                           False, 0, self.pad_id)
 
     @property
     def history(self):
@@ -1579,8 +1793,8 @@ class Learner:
             sd = None
             if dtype is not None:
                 sd = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-            if isinstance(model, MeanPoolModel):
-                model.save_pretrained(tmp) if sd is None else _save_meanpool(model, tmp, dtype)
+            if isinstance(model, (MeanPoolModel, GroupModel)):
+                model.save_pretrained(tmp) if sd is None else _save_with_head(model, tmp, dtype)
             elif isinstance(model, BiEncoderModel):
                 model.save_pretrained(tmp, state_dict=None if sd is None else {k[len('backbone.'):]: v for k, v in sd.items()})
             else: model.save_pretrained(tmp, state_dict=sd)
@@ -1589,6 +1803,8 @@ class Learner:
                         max_length=self.max_length, inputs=_recipe_of(self.get_x), recipe=self.recipe,
                         history=self.history.to_dict('list'), saved_dtype=str(dtype) if dtype else None,
                         calibration=self.calibration)
+            if isinstance(model, GroupModel):  # how to chunk and batch its groups (bf16 results vary with batch shape)
+                meta.update(group_size=getattr(self.dls, 'group_size', 32), tta=self.tta, batch_size=getattr(self.dls, 'bs', 8))
             (tmp / 'kit.json').write_text(json.dumps(meta, indent=1, default=str))
         return path
 
@@ -1621,7 +1837,7 @@ def _host_buffers(ts, pin):
     return out
 
 
-def _save_meanpool(model, tmp, dtype):
+def _save_with_head(model, tmp, dtype):
     from safetensors.torch import save_file
     model.backbone.save_pretrained(tmp, state_dict={k: v.to(dtype) if v.is_floating_point() else v for k, v in model.backbone.state_dict().items()})
     save_file({k: v.to(dtype).contiguous() for k, v in model.head.state_dict().items()}, str(Path(tmp) / 'head.safetensors'))
@@ -1646,9 +1862,10 @@ def _load_model_folder(path, device='cpu'):
     meta = json.loads((path / 'kit.json').read_text())
     tok = AutoTokenizer.from_pretrained(path)
     with _quiet_transformers():
-        if meta.get('pooling') == 'mean':
+        if meta.get('pooling') in ('mean', 'group'):
             from safetensors.torch import load_file
-            model = MeanPoolModel(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
+            cls = MeanPoolModel if meta['pooling'] == 'mean' else GroupModel
+            model = cls(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
             model.head.load_state_dict({k: v.float() for k, v in load_file(str(path / 'head.safetensors')).items()})
         elif meta.get('pooling') == 'biencoder': model = BiEncoderModel(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
         else: model = AutoModelForSequenceClassification.from_pretrained(path, torch_dtype=torch.float32)
@@ -1657,8 +1874,8 @@ def _load_model_folder(path, device='cpu'):
 
 
 class _InferenceDls:
-    def __init__(self, tokenizer, get_x, max_length, bs=256):
-        self.tokenizer, self.get_x, self.max_length, self.bs = tokenizer, get_x, max_length, bs
+    def __init__(self, tokenizer, get_x, max_length, bs=256, group_size=32):
+        self.tokenizer, self.get_x, self.max_length, self.bs, self.group_size = tokenizer, get_x, max_length, bs, group_size
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.train = self.valid = Loader(Tokens([], tokenizer), np.zeros(0, np.float32), np.zeros(0, np.int64), bs, False, 0, self.pad_id)
 
@@ -1671,8 +1888,11 @@ def load_learner(path, device=None, get_x=None, use_fp16=True):
         if meta.get('inputs') is None:
             raise ValueError(f'{path}: the model was trained with a custom get_x; pass the same function as get_x=')
         get_x = _get_x_from_recipe(meta['inputs'])
-    dls = _InferenceDls(tok, get_x, meta.get('max_length') or _max_length(tok))
-    learn = Learner(dls, model, device=device, loss=meta.get('loss', 'mse'), use_fp16=use_fp16, progress=False)
+    grouped = meta.get('pooling') == 'group'
+    dls = _InferenceDls(tok, get_x, meta.get('max_length') or _max_length(tok), bs=meta.get('batch_size', 8) if grouped else 256,
+                        group_size=meta.get('group_size', 32))
+    learn = Learner(dls, model, device=device, loss=meta.get('loss', 'mse'), use_fp16=use_fp16, progress=False,
+                    tta=meta.get('tta', 4))
     learn.meta = meta
     learn.calibration = meta.get('calibration')
     return learn
@@ -1852,8 +2072,9 @@ def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs)
 # recipes: everything that makes a model, as a plain dict
 DEFAULT_RECIPE = dict(
     model=None,             # checkpoint: hub name or folder; None = the embedded all-MiniLM-L6-v2
-    pooling='cls',          # 'cls' (the model's own head), 'mean' (how sentence-transformers were trained) or
-                            # 'biencoder' (anchor and target embedded apart, their cosine regressed on the score)
+    pooling='cls',          # 'cls' (the model's own head), 'mean' (how sentence-transformers were trained),
+                            # 'biencoder' (anchor and target embedded apart, their cosine regressed on the score) or
+                            # 'group' (all the targets of an anchor and context in one sequence, a score each)
     inputs=dict(sep='tokenizer'),  # build_inputs options; sep 'tokenizer' = f' {tokenizer.sep_token} ',
                                    # context 'title' = CPC titles instead of codes (load_cpc_texts)
     epochs=4, lr=3e-4, batch_size=128, weight_decay=0.01,
@@ -1861,7 +2082,8 @@ DEFAULT_RECIPE = dict(
     llrd=None,              # layer-wise lr decay: each layer group gets llrd x the lr of the group above it
     ema=None,               # decay of an exponential moving average of the weights (e.g. 0.995)
     dropout=None,           # override every dropout probability of the model config
-    clip=None, max_length=None, seed=42)
+    clip=None, max_length=None, seed=42,
+    group_size=32, tta=4)   # group models only: rows per sequence; prediction passes over reshuffled groups
 
 def _variant(**changes):
     r = dict(DEFAULT_RECIPE, inputs=dict(DEFAULT_RECIPE['inputs']))
@@ -1890,6 +2112,9 @@ RECIPES = {
 # layer-wise lr decay 0.8 (+0.007; together +0.010) and, with them, a higher lr (6e-4: +0.0195 over the baseline, with
 # a seed-to-seed noise floor of 0.002). Mean pooling, EMA, BCE, dropout 0 were noise; CPC titles were worse (-0.044)
 RECIPES['best'] = _variant(loss='pearson', llrd=0.8, lr=6e-4)
+# the targets of an anchor and context scored together in one sequence (GroupModel), with `best`'s loss and lrs;
+# batch_size counts sequences of up to group_size targets
+RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8)
 
 
 def resolve_recipe(recipe, **overrides):
@@ -1902,6 +2127,7 @@ def resolve_recipe(recipe, **overrides):
     r = {**DEFAULT_RECIPE, **recipe, 'inputs': dict(recipe.get('inputs', DEFAULT_RECIPE['inputs']))}
     r.update({k: v for k, v in overrides.items() if v is not None})
     if r['pooling'] == 'biencoder': r['inputs']['pair'] = True  # a bi-encoder embeds anchor and target apart
+    if r['pooling'] == 'group': r['inputs'].setdefault('group', 'anchor_context')
     return r
 
 
@@ -1920,9 +2146,9 @@ def make_learner(recipe, df, val_idxs=(), trn_idxs=None, seed=None, **learner_kw
     _, _, tokz, model = get_hf_objects(r['model'], pooling=r['pooling'], dropout=r['dropout'], seed=r['seed'])
     if r['inputs'].get('section_tokens'): add_special_tokens(tokz, model, section_tokens())
     dls = get_dls(df, recipe_get_x(r['inputs'], tokz), tokz, val_idxs, batch_size=r['batch_size'], seed=r['seed'],
-                  trn_idxs=trn_idxs, max_length=r['max_length'])
+                  trn_idxs=trn_idxs, max_length=r['max_length'], group_size=r['group_size'])
     return get_learner(dls, model, weight_decay=r['weight_decay'], seed=r['seed'], loss=r['loss'], ema=r['ema'],
-                       clip=r['clip'], recipe=r, **learner_kw)
+                       clip=r['clip'], recipe=r, tta=r['tta'], **learner_kw)
 
 
 def fit_recipe(learn, recipe=None):

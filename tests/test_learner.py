@@ -72,13 +72,69 @@ def test_a_bi_encoder_trains_saves_and_predicts(small_df, tmp_path):
         kit.get_learner(kit.get_dls(small_df, partial(kit.build_inputs, pair=True), tokz, val), fresh_model())
 
 
-@pytest.mark.parametrize('pooling', ['cls', 'mean', 'biencoder'])
+def test_a_group_model_scores_an_anchors_targets_together(small_df, tmp_path):
+    """pooling='group': every target of an anchor and context in one sequence, one score each; prediction averages
+    reshuffled chunkings and gives every row back in input order."""
+    _, val = kit.anchor_split(small_df)
+    learn = kit.make_learner(dict(kit.RECIPES['group'], epochs=1, group_size=8), small_df, val_idxs=val, progress=False)
+    b = learn.dls.one_batch()
+    B, T = b['input_ids'].shape[0], len(b['labels']) // b['input_ids'].shape[0]
+    assert B == kit.RECIPES['group']['batch_size'] and 1 <= T <= 8
+    # every target's tokens carry its slot; the rows of one sequence share anchor and context
+    rows = b['idx'].view(B, T)
+    for i in range(B):
+        r = rows[i][rows[i] >= 0].numpy()
+        assert sorted(set(b['slots'][i].tolist()) - {-1}) == list(range(len(r)))
+        assert small_df.iloc[r][['anchor', 'context']].drop_duplicates().shape[0] == 1
+    shown = learn.dls.show_batch(2)
+    assert list(shown.columns) == ['text', 'targets', 'scores'] and '[SEP]' in shown.text[0]
+    kit.fit_recipe(learn)
+    assert learn.history.pearson.iloc[-1] > 0.3, learn.history
+    df = small_df.iloc[val]
+    p = learn.predict(df)
+    shuffled = df.sample(frac=1, random_state=0)  # groups are laid out in a canonical order: the same predictions
+    np.testing.assert_allclose(learn.predict(shuffled), pd.Series(p, index=df.index)[shuffled.index].values, atol=1e-6)
+    one = learn.predict(df.iloc[:1])  # a row alone is a group of one
+    assert one.shape == (1,) and np.isfinite(one).all()
+    learn.save(tmp_path / 'grp')
+    meta = json.loads((tmp_path / 'grp' / 'kit.json').read_text())
+    assert (meta['pooling'], meta['group_size'], meta['tta']) == ('group', 8, kit.RECIPES['group']['tta'])
+    np.testing.assert_allclose(kit.load_learner(tmp_path / 'grp').predict(df), p, atol=1e-5)
+    with pytest.raises(ValueError, match="pooling='group'"):
+        kit.get_learner(kit.get_dls(small_df, partial(kit.build_inputs, group='anchor_context'), learn.tokenizer, val),
+                        fresh_model())
+    with pytest.raises(ValueError, match="group='anchor_context'"):
+        kit.get_learner(kit.get_dls(small_df, kit.build_inputs, learn.tokenizer, val), learn.model)
+
+
+def test_group_inputs_chunk_every_group_and_fit_the_length(tokz):
+    df = pd.DataFrame(dict(anchor=['a b'] * 5 + ['c'] * 2, target=['t1', 't2', 't3', 't4', 'word ' * 40, 'u1', 'u2'],
+                           context=['A47'] * 5 + ['B60'] * 2, score=0.5))
+    rows = kit.build_inputs(df, sep=' [SEP] ', group='anchor_context')
+    assert rows[0] == ('A47 [SEP] a b', 'A47 [SEP] a b', 't1') and isinstance(rows[0], kit.Grouped)
+    assert kit.build_inputs(df, group='anchor')[5] == ('c', 'c', 'B60 u1')
+    toks = kit.make_tokens(rows, tokz, max_length=24, group_size=2)
+    assert isinstance(toks, kit.GroupTokens)
+    chunks = toks.chunks()
+    assert sorted(len(c) for c in chunks) == [1, 2, 2, 2]          # 5 rows -> 2, 2, 1; 2 rows -> 2
+    assert sorted(np.concatenate(chunks).tolist()) == list(range(7))
+    shuffled = toks.chunks(np.random.default_rng(0))
+    assert len(shuffled) == len(chunks) and sorted(np.concatenate(shuffled).tolist()) == list(range(7))
+    ids, mask, slots = toks.gather(chunks, 1, tokz.pad_token_id)
+    assert ids.shape[1] <= 24                                       # the 40-word target was cut to fit
+    for c, sl in zip(chunks, slots): assert set(sl.tolist()) - {-1} == set(range(len(c)))
+    with pytest.raises(ValueError, match='pair=True'): kit.build_inputs(df, group='anchor', pair=True)
+    with pytest.raises(ValueError, match="'anchor_context' or 'anchor'"): kit.build_inputs(df, group='context')
+
+
+@pytest.mark.parametrize('pooling', ['cls', 'mean', 'biencoder', 'group'])
 def test_every_trainable_weight_gets_a_gradient(pooling, tokz):
     # DDP fails on a parameter that takes no part in the loss (a mean-pooling model's unused BERT pooler did)
     model = fresh_model(pooling)
     texts = ['A47 abatement', 'A47 act of abating'] if pooling == 'biencoder' else ['A47 [SEP] abatement [SEP] act of abating']
     b = tokz(texts, padding=True, return_tensors='pt')
-    model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).logits.sum().backward()
+    kw = dict(slots=torch.zeros_like(b['input_ids'])) if pooling == 'group' else {}  # one target: every token
+    model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], **kw).logits.sum().backward()
     assert not [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
 
 
