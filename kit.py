@@ -911,7 +911,10 @@ class GroupLoader(Loader):
         if not self.shuffle: return self.eval_batches(self.bs)
         rng = np.random.default_rng([self.seed, epoch])
         ch = self.tokens.chunks(rng)
-        return [[ch[k] for k in b] for b in _bucketed(self.tokens.seq_lengths(ch), self.bs, rng)]
+        # random batches, not length-bucketed ones: the Pearson loss is one number per batch, and a batch of small
+        # groups would weigh as much as one of large groups
+        perm = rng.permutation(len(ch))
+        return [[ch[k] for k in perm[i:i + self.bs]] for i in range(0, len(ch), self.bs)]
 
     def eval_batches(self, bs, passes=1):
         ch = [c for p in range(passes) for c in self.tokens.chunks(None if p == 0 else np.random.default_rng(p))]
@@ -2114,7 +2117,7 @@ RECIPES = {
 RECIPES['best'] = _variant(loss='pearson', llrd=0.8, lr=6e-4)
 # the targets of an anchor and context scored together in one sequence (GroupModel), with `best`'s loss and lrs;
 # batch_size counts sequences of up to group_size targets
-RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8)
+RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8, tta=8)
 
 
 def resolve_recipe(recipe, **overrides):

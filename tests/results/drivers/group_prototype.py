@@ -9,7 +9,7 @@ from transformers import AutoModel, AutoTokenizer
 torch.set_num_threads(2)
 SEED = int(sys.argv[1]) if len(sys.argv) > 1 else 42
 O = dict(epochs=4, lr=6e-4, llrd=0.8, bs=16, K=32, loss='pearson', tta=4, group='anchor_context', head='cat',
-         wd=0.01, pct=0.25, name='', save='')
+         wd=0.01, pct=0.25, name='', save='', ctx='code')
 for a in sys.argv[2:]:
     k, v = a.split('=', 1); O[k] = type(O[k])(v) if not isinstance(O[k], str) else v
 torch.manual_seed(SEED)
@@ -52,9 +52,13 @@ def chunks(d, rng):
     return out
 
 
+TITLES = kit.load_cpc_texts() if O['ctx'] == 'title' else None
+
+
 def encode(d, T):
-    """Per row of d: its anchor/context/target token ids, looked up once."""
-    return (d.anchor.map(T).tolist(), d.context.map(T).tolist(), d.target.map(T).tolist(),
+    """Per row of d: its anchor/context/target token ids, looked up once (the context as its CPC title if ctx=title)."""
+    ctx = d.context if TITLES is None else d.context.map(TITLES)
+    return (d.anchor.map(T).tolist(), ctx.map(T).tolist(), d.target.map(T).tolist(),
             d.context.tolist(), d.anchor.tolist())
 
 
@@ -100,7 +104,8 @@ def predict(model, d, n_tta):
 
 d_tr = df.iloc[trn].reset_index(drop=True); d_val = df.iloc[val].reset_index(drop=True)
 T = toks((df.anchor.tolist() + df.target.tolist() + df.context.tolist() +
-                        google.anchor.tolist() + google.target.tolist() + google.context.tolist()))
+                        google.anchor.tolist() + google.target.tolist() + google.context.tolist() +
+          (list(TITLES.values()) if TITLES else [])))
 E_tr = encode(d_tr, T); y_tr = torch.tensor(d_tr.score.values, dtype=torch.float32)
 model = GroupModel()
 # layer groups as kit.layer_groups: embeddings, each encoder layer, head; llrd spreads the lr over them
@@ -131,7 +136,7 @@ for ep in range(O['epochs']):
     print(ep, round(hist[-1], 4), round(time.time() - t0), flush=True)
 fit_time = time.time() - t0
 res = dict(opts=O, seed=SEED, hist=hist, time=fit_time)
-for n in sorted({1, O['tta']}):
+for n in sorted({1, 4, O['tta']}):
     res[f'split_tta{n}'] = kit.pearson(predict(model, d_val, n), d_val.score.values)
 v = predict(model, d_val, O['tta']); h = predict(model, google, O['tta'])
 if O['save']: np.save(f"{O['save']}-val.npy", v); np.save(f"{O['save']}-held.npy", h)
