@@ -17,12 +17,16 @@ TINY = make_pairs(16, 10, seed=7)
 VALID = np.arange(120, 160)  # the rows _ddp_fit validates on
 
 
-def _ddp_fit(seed=0):
-    """Two epochs of a small model (no dropout, fp32) on TINY; run in one process or in each DDP process."""
+def _ddp_fit(seed=0, group=False):
+    """Two epochs of a small model (no dropout, fp32) on TINY; run in one process or in each DDP process. group: a
+    group model (its batches are lists of chunks of an anchor's rows: a rank gets some of the chunks)."""
     from transformers import AutoTokenizer
     tokz = AutoTokenizer.from_pretrained(os.environ.get('KIT_TEST_TOKENIZER') or kit.default_checkpoint())
-    dls = kit.get_dls(TINY, partial(kit.build_inputs), tokz, VALID, batch_size=16)
-    learn = kit.get_learner(dls, tiny_model(seed=seed), use_fp16=False, progress=False, seed=seed)
+    get_x = partial(kit.build_inputs, group='anchor_context') if group else partial(kit.build_inputs)
+    dls = kit.get_dls(TINY, get_x, tokz, VALID, batch_size=4 if group else 16, group_size=4)
+    model = tiny_model(seed=seed)
+    if group: model = kit.GroupModel(model.bert)
+    learn = kit.get_learner(dls, model, use_fp16=False, progress=False, seed=seed)
     learn.fit_one_cycle(2, 1e-3)
     return dict(world=learn.world, history=learn.history[['train_loss', 'valid_loss', 'pearson']].values,
                 preds=learn.get_preds(), n_train=[int(len(learn._shard(p))) for p in dls.train.batches(0)])
@@ -45,6 +49,13 @@ def test_ddp_matches_one_process(start_method):
     two = kit.launch(_ddp_fit, 2, start_method=start_method)
     assert one['world'] == 1 and two['world'] == 2
     assert sum(two['n_train']) < sum(one['n_train'])  # rank 0 trained on its share of every batch
+    assert_same_fit(two, one)
+
+
+def test_ddp_trains_a_group_model_as_one_process():
+    one = _ddp_fit(group=True)
+    two = kit.launch(partial(_ddp_fit, group=True), 2, start_method='spawn')
+    assert two['world'] == 2 and sum(two['n_train']) < sum(one['n_train'])
     assert_same_fit(two, one)
 
 
