@@ -13,6 +13,7 @@ emb = kit.phrase_embeddings(list(vdf.anchor) + list(vdf.target) + list(google.an
 load = lambda m, s, part: np.load(f'runs/split/{m}-s{s}-{part}.npy').astype(np.float64)
 combos = [[m] for m in MEMBERS] + [['group', 'best'], ['best', 'biencoder'], ['group', 'biencoder'], ['group', 'best', 'biencoder']]
 combos = [c for c in combos if all(m in MEMBERS for m in c)]
+if len(MEMBERS) > 3: combos += [MEMBERS]   # --members with more: all of them too
 rows, held = [], []
 for seeds in [(s,) for s in SEEDS] + [SEEDS]:
     V = {m: np.mean([load(m, s, 'val') for s in seeds], 0) for m in MEMBERS}

@@ -9,7 +9,7 @@ over = {}
 for a in sys.argv[3:]:
     k, v = a.split('=', 1)
     over[k] = json.loads(v) if v[:1] in '0123456789-[{.' or v in ('true', 'false', 'null') else v
-name = recipe + ''.join(f'-{k}{v}' for k, v in over.items())
+name = over.pop('name', None) or recipe + ''.join(f'-{k}{v}' for k, v in over.items())   # name=... names the files
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True)
 out = Path('runs/split'); out.mkdir(parents=True, exist_ok=True)
