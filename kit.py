@@ -1918,7 +1918,8 @@ def _weighted_corr(p, y, w):
     W = w.sum().clamp(min=1)
     pm, ym = (p * w).sum() / W, (y * w).sum() / W
     dp, dy = (p - pm) * w, (y - ym) * w
-    return (dp * dy).sum() / ((dp * dp).sum().sqrt() * (dy * dy).sum().sqrt() + 1e-8)
+    # eps inside the sqrt: at zero spread (a batch of equal predictions) sqrt's gradient is infinite, 0 * inf = NaN
+    return (dp * dy).sum() / (((dp * dp).sum() + 1e-12).sqrt() * ((dy * dy).sum() + 1e-12).sqrt() + 1e-8)
 
 
 def _grad_scaler(device):
