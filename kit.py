@@ -853,7 +853,19 @@ class Loader:
 
     def batches(self, epoch=0):
         if not self.shuffle: return self.eval_batches(self.bs)
-        return _bucketed(self.tokens.lengths, self.bs, np.random.default_rng([self.seed, epoch]))
+        # shuffled batches of similar lengths: a random permutation cut into windows of 50 batches, each window sorted
+        # by length and cut into batches, the batches shuffled
+        n, bs, lengths = len(self.rows), self.bs, self.tokens.lengths
+        rng = np.random.default_rng([self.seed, epoch])
+        perm, chunk, out = rng.permutation(n), bs * 50, []
+        for c in range(0, n, chunk):
+            idx = perm[c:c + chunk]
+            idx = idx[np.argsort(-lengths[idx], kind='stable')]
+            out += [idx[j:j + bs] for j in range(0, len(idx), bs)]
+        out = [out[k] for k in rng.permutation(len(out))]
+        longest = max(range(len(out)), key=lambda k: lengths[out[k]].max())
+        out.insert(0, out.pop(longest))  # the longest batch first: an out-of-memory error shows at once
+        return out
 
     def eval_batches(self, bs, passes=1):
         """Batches for prediction, in the tokens' canonical order (`passes` matters only to group models)."""
@@ -882,21 +894,6 @@ class Loader:
 
     def __iter__(self):
         for pos in self.batches(0): yield self.collate(pos)
-
-
-def _bucketed(lengths, bs, rng):
-    """Shuffled batches of similar lengths: a random permutation cut into windows of 50 batches, each window sorted by
-    length and cut into batches, the batches shuffled, the longest first (an out-of-memory error shows at once)."""
-    n, chunk, out = len(lengths), bs * 50, []
-    perm = rng.permutation(n)
-    for c in range(0, n, chunk):
-        idx = perm[c:c + chunk]
-        idx = idx[np.argsort(-lengths[idx], kind='stable')]
-        out += [idx[j:j + bs] for j in range(0, len(idx), bs)]
-    out = [out[k] for k in rng.permutation(len(out))]
-    longest = max(range(len(out)), key=lambda k: lengths[out[k]].max())
-    out.insert(0, out.pop(longest))
-    return out
 
 
 class GroupLoader(Loader):
