@@ -3,7 +3,7 @@
 # (fit_refiner's anchor features, nested over the inner folds so no teacher label saw its own row). Both recipes are
 # cross-validated on the split's training rows only (4 inner anchor folds); the split's validation rows are never seen
 # by a teacher. Student: `best`, alpha 0.5 (as before) or given, scored on the split's validation rows.
-# `python distill_split2.py [teachers] [seeds] [alpha]`  teachers: comma list of raw,refined -> tests/results/distill-split2.json
+# `python distill_split2.py [teachers] [seeds] [alpha] [student recipe]`  teachers: comma list of raw,refined -> tests/results/distill-split2.json
 import json, sys, time, numpy as np, torch, kit
 from pathlib import Path
 torch.set_num_threads(2)
@@ -11,6 +11,7 @@ out = Path('runs/cpu6'); out.mkdir(parents=True, exist_ok=True)
 which = sys.argv[1].split(',') if len(sys.argv) > 1 else ['raw', 'refined']
 seeds = [int(s) for s in sys.argv[2].split(',')] if len(sys.argv) > 2 else [42]
 alpha = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5
+student = sys.argv[4] if len(sys.argv) > 4 else 'best'
 members = ('group', 'best')
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True)
@@ -37,11 +38,11 @@ res.setdefault('students', {})
 print(json.dumps(res, indent=1, default=float), flush=True)
 for t in which:
     for seed in seeds:
-        key = f'{t}-a{alpha}-s{seed}'
+        key = f'{t}-a{alpha}-s{seed}' + ('' if student == 'best' else f'-{student}')
         if key in res['students']: continue
         d = df.copy(); d.loc[d.index[trn], 'score'] = kit.distill_labels(tdf, teachers[t], alpha=alpha).score.values
         t0 = time.time()
-        learn = kit.make_learner('best', d, val_idxs=val, trn_idxs=trn, seed=seed, progress=False)
+        learn = kit.make_learner(student, d, val_idxs=val, trn_idxs=trn, seed=seed, progress=False)
         kit.fit_recipe(learn); ft = time.time() - t0
         v = learn.get_preds(); np.save(out / f'val-student-{key}.npy', v); np.save(out / f'held-student-{key}.npy', learn.predict(google))
         res['students'][key] = dict(time=ft, split=kit.pearson(v, yv), history=learn.history.to_dict('list'))
