@@ -2409,13 +2409,18 @@ def fit_refiner(df, preds, folds=None, emb=None, tau=0.05, min_group=5):
     r = dict(features=list(REFINE_FEATURES), weights=w.round(6).tolist(), tau=tau, min_group=min_group,
              pearson_before=pearson(X[:, 0], y), pearson=pearson(X1 @ w, y),
              train_anchors=sorted(df.anchor.astype(str).unique()))
-    if folds is not None:
-        folds, o = np.asarray(folds), np.zeros(len(y))
-        for k in np.unique(folds):
-            tr = folds != k
-            o[~tr] = X1[~tr] @ np.linalg.lstsq(X1[tr], y[tr], rcond=None)[0]
-        r['nested_pearson'] = pearson(o, y)
+    if folds is not None: r['nested_pearson'] = pearson(_nested_lstsq(X1, y, folds), y)
     return r
+
+
+def _nested_lstsq(X1, y, folds):
+    """Each fold's least-squares prediction of y from X1, fitted on the other folds: with X1 = anchor_features and a
+    column of ones, the refined out-of-fold predictions fit_refiner scores as nested_pearson."""
+    folds, o = np.asarray(folds), np.zeros(len(y))
+    for k in np.unique(folds):
+        tr = folds != k
+        o[~tr] = X1[~tr] @ np.linalg.lstsq(X1[tr], y[tr], rcond=None)[0]
+    return o
 
 
 def refine(df, preds, refiner, emb=None, seen=False):

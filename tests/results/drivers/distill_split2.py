@@ -24,9 +24,7 @@ b = kit.blend({n: cv[n]['oof'] for n in cv}, y, folds)
 raw = sum(b['weights'][n] * cv[n]['oof'] for n in cv)
 emb = kit.phrase_embeddings(list(tdf.anchor) + list(tdf.target))
 X = np.c_[kit.anchor_features(tdf, raw, emb), np.ones(len(tdf))]
-refined = np.zeros(len(y))
-for k in np.unique(folds):  # nested: the refiner that labels fold k was fitted on the other inner folds
-    refined[folds == k] = X[folds == k] @ np.linalg.lstsq(X[folds != k], y[folds != k], rcond=None)[0]
+refined = kit._nested_lstsq(X, y, folds)  # the refiner that labels fold k was fitted on the other inner folds
 teachers = dict(raw=raw, refined=refined)
 res_file = Path('tests/results/distill-split2.json')
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}

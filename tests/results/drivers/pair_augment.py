@@ -3,15 +3,14 @@
 # context group of the split's *training* rows, pair it with a random sibling target s of the same group, as
 # (anchor=t, target=s, context); a teacher that saw only the training rows scores those pairs; the student (`best`)
 # trains on the true rows plus the pseudo-labelled ones and is scored on the split's validation rows (true scores only).
-# `python pair_augment.py SEED [teacher] [n_per_target] [epochs]` -> runs/aug/, tests/results/pair-augment.jsonl.
-# teacher: 'best' (a `best` model fitted here on the training rows) or 'blend' (runs/split group + best + biencoder are
-# not saved as models, so only 'best' for now). google/validation.csv predictions are saved, not scored here.
+# `python pair_augment.py SEED [n_per_target] [epochs]` -> runs/aug/, tests/results/pair-augment.jsonl. The teacher is
+# a `best` model fitted here on the training rows. google/validation.csv predictions are saved, not scored here.
 import json, sys, time, numpy as np, pandas as pd, torch, kit
 from pathlib import Path
 torch.set_num_threads(2)
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 42
-per = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-epochs = int(sys.argv[4]) if len(sys.argv) > 4 else None
+per = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+epochs = int(sys.argv[3]) if len(sys.argv) > 3 else None
 out = Path('runs/aug'); out.mkdir(parents=True, exist_ok=True)
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True)
