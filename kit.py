@@ -47,8 +47,9 @@ __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts'
            # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
            'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
            'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings',
-           'anchor_features', 'fit_refiner', 'refine', 'write_refiner', 'load_run', 'distill_labels', 'retrain_full', 'find_model_folders',
-           'predict_folders', 'blend_weights', 'write_blend', 'launch', 'init_distributed', 'package']
+           'anchor_features', 'fit_refiner', 'refine', 'refine_oof', 'write_refiner', 'load_run', 'distill_labels',
+           'pseudo_labels', 'retrain_full', 'find_model_folders', 'predict_folders', 'blend_weights', 'write_blend',
+           'launch', 'init_distributed', 'package']
 
 # ----------------------------------------------------------------------------------------------------
 # config: the defaults a reader may want to change, in one place
@@ -2413,6 +2414,14 @@ def fit_refiner(df, preds, folds=None, emb=None, tau=0.05, min_group=5):
     return r
 
 
+def refine_oof(df, preds, folds, emb=None, tau=0.05, min_group=5):
+    """Out-of-fold predictions refined out of fold: each fold's rows by a refiner fitted on the other folds (what
+    fit_refiner scores as nested_pearson). A teacher for distill_labels and pseudo_labels whose labels no refiner fitted
+    on their own rows."""
+    X1 = np.c_[anchor_features(df, preds, emb, tau, min_group), np.ones(len(df))]
+    return _nested_lstsq(X1, df.score.to_numpy(np.float64), folds)
+
+
 def _nested_lstsq(X1, y, folds):
     """Each fold's least-squares prediction of y from X1, fitted on the other folds: with X1 = anchor_features and a
     column of ones, the refined out-of-fold predictions fit_refiner scores as nested_pearson."""
@@ -2475,6 +2484,27 @@ def distill_labels(df, teacher, alpha=0.5, rows=None):
     out = df.copy()
     soft = y.copy(); soft[rows] = alpha * y[rows] + (1 - alpha) * (icpt + slope * t[rows])
     out['score'] = soft.astype(df.score.dtype)
+    return out
+
+
+def pseudo_labels(test_df, teacher, df, teacher_oof):
+    """Transductive pseudo-labels: a copy of `test_df` (no scores needed) scored by the teacher. `teacher` holds its
+    predictions of test_df's rows (fold ensembles, a blend, refined or not), `teacher_oof` its out-of-fold predictions
+    of df's rows. The test predictions are put on the OOF predictions' mean and spread (a fold average is narrower than
+    one fold model), mapped onto the score scale by the OOF's least-squares line on df's scores, and clipped to [0, 1].
+    Train a student on df's rows (or distill_labels of them) plus these: it learns the test set's anchors, which no
+    labelled row has, from the teacher, and on unseen anchors one student then scores like its teacher
+    (tests/results/pseudo-*.jsonl). No test score is read."""
+    t, o = np.asarray(teacher, np.float64).ravel(), np.asarray(teacher_oof, np.float64).ravel()
+    if t.shape != (len(test_df),): raise ValueError(f'teacher has {t.size} predictions for {len(test_df)} test rows')
+    if o.shape != (len(df),): raise ValueError(f'teacher_oof has {o.size} predictions for {len(df)} rows of df')
+    if not (np.isfinite(t).all() and np.isfinite(o).all()):
+        raise ValueError('teacher or teacher_oof has NaN or infinite predictions (an out-of-fold vector with unfinished folds?)')
+    if t.std() == 0: raise ValueError('the teacher predicts one value for every test row: nothing to learn from')
+    t = (t - t.mean()) / t.std() * o.std() + o.mean()
+    slope, icpt = np.polyfit(o, df.score.to_numpy(np.float64), 1)
+    out = test_df.copy()
+    out['score'] = np.clip(icpt + slope * t, 0, 1).astype(np.float32)
     return out
 
 

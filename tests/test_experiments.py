@@ -102,6 +102,22 @@ def test_distill_labels_mix_the_teacher_in_on_the_score_scale():
     with pytest.raises(ValueError, match='NaN'): kit.distill_labels(df, unfinished)
 
 
+def test_pseudo_labels_score_unscored_pairs_on_the_score_scale():
+    assert 'pseudo_labels' in kit.__all__
+    df = TINY.copy(); y = df.score.to_numpy(np.float64)
+    test = df.iloc[:12].drop(columns='score').assign(id=[f'p{i}' for i in range(12)])   # pairs without scores
+    oof = 5 * y + 2                                       # a teacher on its own scale, perfect out of fold
+    fold_avg = 0.3 * oof[:12] + 7                         # its fold average of the test pairs: narrower, shifted
+    ps = kit.pseudo_labels(test, fold_avg, df, oof)
+    assert list(ps.id) == list(test.id) and 'score' not in test.columns   # rows kept, the caller's frame untouched
+    assert ps.score.between(0, 1).all() and kit.pearson(ps.score, y[:12]) > 0.99   # clipped at 0 and 1
+    # put on the OOF's spread, then the OOF's line to the scores: the test pairs get the training scores' scale
+    assert ps.score.std() == pytest.approx(np.std(y), rel=0.5)
+    with pytest.raises(ValueError, match='12 test rows'): kit.pseudo_labels(test, fold_avg[:-1], df, oof)
+    with pytest.raises(ValueError, match='rows of df'): kit.pseudo_labels(test, fold_avg, df, oof[:-1])
+    with pytest.raises(ValueError, match='one value'): kit.pseudo_labels(test, np.ones(12), df, oof)
+
+
 def test_sentence_similarity_scores_pairs_zero_shot():
     # the embedded sentence-transformer, untrained for this task: near phrases score above unrelated ones
     df = pd.DataFrame(dict(anchor=['electric car', 'electric car', 'wooden chair', 'wooden chair'],
@@ -202,6 +218,8 @@ def test_refiner_learns_what_the_other_targets_say(real_data, tmp_path):
     folds = kit.anchor_folds(df, 4)
     r = kit.fit_refiner(df, preds, folds)
     assert r['nested_pearson'] > r['pearson_before'] + 0.05                 # honest: fitted on the other folds
+    teacher = kit.refine_oof(df, preds, folds)                              # those nested predictions themselves
+    assert kit.pearson(teacher, df.score) == pytest.approx(r['nested_pearson'], abs=1e-9)
     assert dict(zip(r['features'], r['weights']))['anchor_mean'] < 0        # it subtracts the anchor's bias
     np.testing.assert_allclose(kit.refine(df, preds, r, seen=True), kit.refine(df, 2 * preds, r, seen=True), atol=1e-9)
     kit.write_refiner(tmp_path, r)

@@ -1,0 +1,40 @@
+# Transductive pseudo-labels on the kit's full path, scored once on google/validation.csv (fixed on the anchor split
+# first, pseudo_split.py): teacher = the notebook's blend, group + best + biencoder 4-fold ensembles (runs/cvg, weights
+# from their OOF predictions, tests/results/cv-group.json), refined by the refiner fitted on the OOF blend; the training
+# rows distilled from the nested-refined OOF blend (alpha 0.5), google's *pairs* (its score column dropped) labelled by
+# the teacher with kit.pseudo_labels; one `best` model trained on both (retrain_full), then scored on google's scores.
+# `python pseudo_full.py [seeds] [student recipe]` -> tests/results/pseudo-full.json
+import json, sys, time, numpy as np, pandas as pd, kit
+from pathlib import Path
+seeds = [int(s) for s in sys.argv[1].split(',')] if len(sys.argv) > 1 else [42]
+student = sys.argv[2] if len(sys.argv) > 2 else 'best'
+out = Path('runs/cvg')
+df, _ = kit.load_data(); y = df.score.values
+google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True); yg = google.score.values
+unscored = google.drop(columns='score')
+runs = {r['name']: r for r in kit.read_log(out)}
+R = {n: kit.load_run(out, runs[n]['run_id']) for n in ('group', 'best', 'biencoder')}
+folds = kit.anchor_folds(df, 4, seed=42)
+w = json.load(open('tests/results/cv-group.json'))['blends']['group+best+biencoder']['weights']
+oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
+emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anchor) + list(google.target))
+rf = kit.fit_refiner(df, oof, folds, emb=emb)
+teach_trn = kit._nested_lstsq(np.c_[kit.anchor_features(df, oof, emb), np.ones(len(df))], y, folds)
+teach_google = kit.refine(unscored, tp, rf, emb=emb)
+d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
+              ignore_index=True)
+res_file = Path('tests/results/pseudo-full.json')
+res = json.loads(res_file.read_text()) if res_file.is_file() else {}
+res.update(weights=w, teacher_oof_nested=kit.pearson(teach_trn, y), teacher_google=kit.pearson(teach_google, yg),
+           students=res.get('students', {}))
+for seed in seeds:
+    key = f'{student}-s{seed}'
+    if key in res['students']: continue
+    t0 = time.time()
+    learn = kit.retrain_full(d, student, seed=seed, progress=False)
+    p = learn.predict(google); ft = time.time() - t0; kit.free_memory(learn)
+    np.save(out / f'held-pseudo-{key}.npy', p)
+    res['students'][key] = dict(time=ft, rows=len(d), google=kit.pearson(p, yg),
+                                google_refined=kit.pearson(kit.refine(unscored, p, rf, emb=emb), yg))
+    print(key, res['students'][key], flush=True)
+    json.dump(res, open(res_file, 'w'), indent=1, default=float)
