@@ -23,8 +23,7 @@ cv = {n: kit.cross_validate(tdf, n, 4, out=out / 'cv', name=f'{n}-inner', folds=
 b = kit.blend({n: cv[n]['oof'] for n in cv}, y, folds)
 raw = sum(b['weights'][n] * cv[n]['oof'] for n in cv)
 emb = kit.phrase_embeddings(list(tdf.anchor) + list(tdf.target))
-X = np.c_[kit.anchor_features(tdf, raw, emb), np.ones(len(tdf))]
-refined = kit._nested_lstsq(X, y, folds)  # the refiner that labels fold k was fitted on the other inner folds
+refined = kit.refine_oof(tdf, raw, folds, emb=emb)  # the refiner that labels fold k was fitted on the other inner folds
 teachers = dict(raw=raw, refined=refined)
 res_file = Path('tests/results/distill-split2.json')
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}

@@ -19,7 +19,7 @@ w = json.load(open('tests/results/cv-group.json'))['blends']['group+best+biencod
 oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
 emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anchor) + list(google.target))
 rf = kit.fit_refiner(df, oof, folds, emb=emb)
-teach_trn = kit._nested_lstsq(np.c_[kit.anchor_features(df, oof, emb), np.ones(len(df))], y, folds)
+teach_trn = kit.refine_oof(df, oof, folds, emb=emb)
 teach_google = kit.refine(unscored, tp, rf, emb=emb)
 d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
               ignore_index=True)

@@ -29,8 +29,7 @@ oof = sum(b['weights'][n] * cv[n]['oof'] for n in cv)
 tv = sum(b['weights'][n] * cv[n]['test_preds'] for n in cv)   # the teacher on the validation pairs (fold ensembles)
 emb = kit.phrase_embeddings(list(df.anchor) + list(df.target))
 rf = kit.fit_refiner(tdf, oof, folds, emb=emb)
-X1 = np.c_[kit.anchor_features(tdf, oof, emb), np.ones(len(tdf))]
-teach_trn = dict(raw=oof, refined=kit._nested_lstsq(X1, y, folds))[which]
+teach_trn = dict(raw=oof, refined=kit.refine_oof(tdf, oof, folds, emb=emb))[which]
 teach_val = dict(raw=tv, refined=kit.refine(vdf, tv, rf, emb=emb))[which]
 share = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
 rows = np.arange(len(vdf)) if share >= 1 else np.flatnonzero(kit.anchor_folds(vdf, round(1 / share), seed=42) == 0)
