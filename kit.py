@@ -2418,6 +2418,11 @@ def refine_oof(df, preds, folds, emb=None, tau=0.05, min_group=5):
     """Out-of-fold predictions refined out of fold: each fold's rows by a refiner fitted on the other folds (what
     fit_refiner scores as nested_pearson). A teacher for distill_labels and pseudo_labels whose labels no refiner fitted
     on their own rows."""
+    if 'score' not in df.columns:
+        raise DataError('refine_oof needs a score column: pass the scored rows the predictions are of')
+    folds = np.asarray(folds)
+    if folds.shape != (len(df),):
+        raise ValueError(f'{folds.size} fold numbers for {len(df)} rows: one per row of df (from anchor_folds)')
     X1 = np.c_[anchor_features(df, preds, emb, tau, min_group), np.ones(len(df))]
     return _nested_lstsq(X1, df.score.to_numpy(np.float64), folds)
 
@@ -2494,17 +2499,26 @@ def pseudo_labels(test_df, teacher, df, teacher_oof):
     one fold model), mapped onto the score scale by the OOF's least-squares line on df's scores, and clipped to [0, 1].
     Train a student on df's rows (or distill_labels of them) plus these: it learns the test set's anchors, which no
     labelled row has, from the teacher, and on unseen anchors one student then scores like its teacher
-    (tests/results/pseudo-*.jsonl). No test score is read."""
+    (tests/results/pseudo-split.jsonl, pseudo-full.json). No test score is read."""
+    if 'score' not in df.columns:
+        raise DataError("pseudo_labels maps the teacher onto df's scores: df needs a score column")
     t, o = np.asarray(teacher, np.float64).ravel(), np.asarray(teacher_oof, np.float64).ravel()
-    if t.shape != (len(test_df),): raise ValueError(f'teacher has {t.size} predictions for {len(test_df)} test rows')
-    if o.shape != (len(df),): raise ValueError(f'teacher_oof has {o.size} predictions for {len(df)} rows of df')
-    if not (np.isfinite(t).all() and np.isfinite(o).all()):
-        raise ValueError('teacher or teacher_oof has NaN or infinite predictions (an out-of-fold vector with unfinished folds?)')
-    if t.std() == 0: raise ValueError('the teacher predicts one value for every test row: nothing to learn from')
-    t = (t - t.mean()) / t.std() * o.std() + o.mean()
+    if t.shape != (len(test_df),):
+        raise ValueError(f'teacher has {t.size} predictions for {len(test_df)} test rows: '
+                         'one per row of test_df, in its order')
+    if o.shape != (len(df),):
+        raise ValueError(f'teacher_oof has {o.size} predictions for {len(df)} rows of df: '
+                         'one per row of df, in its order')
+    for name, v in (('teacher', t), ('teacher_oof', o)):
+        if not np.isfinite(v).all():
+            raise ValueError(f'{name} has {int((~np.isfinite(v)).sum())} NaN or infinite predictions: pass finished '
+                             'predictions (an out-of-fold vector with unfinished folds?)')
+        if len(v) > 1 and v.std() == 0:
+            raise ValueError(f'{name} is one value for every row: there is no teacher to learn from')
+    if len(t) > 1: t = (t - t.mean()) / t.std() * o.std() + o.mean()
     slope, icpt = np.polyfit(o, df.score.to_numpy(np.float64), 1)
     out = test_df.copy()
-    out['score'] = np.clip(icpt + slope * t, 0, 1).astype(np.float32)
+    out['score'] = np.clip(icpt + slope * t, 0, 1).astype(df.score.dtype)
     return out
 
 

@@ -116,6 +116,11 @@ def test_pseudo_labels_score_unscored_pairs_on_the_score_scale():
     with pytest.raises(ValueError, match='12 test rows'): kit.pseudo_labels(test, fold_avg[:-1], df, oof)
     with pytest.raises(ValueError, match='rows of df'): kit.pseudo_labels(test, fold_avg, df, oof[:-1])
     with pytest.raises(ValueError, match='one value'): kit.pseudo_labels(test, np.ones(12), df, oof)
+    with pytest.raises(ValueError, match='teacher_oof has 1 NaN'): kit.pseudo_labels(test, fold_avg, df, np.r_[oof[:-1], np.nan])
+    with pytest.raises(kit.DataError, match='score column'): kit.pseudo_labels(test, fold_avg, test, fold_avg)
+    # any index (a pd.concat of test.csv and more pairs repeats labels): rows are matched by position
+    twice = pd.concat([test, test]); ps2 = kit.pseudo_labels(twice, np.r_[fold_avg, fold_avg], df, oof)
+    np.testing.assert_allclose(ps2.score.values, np.r_[ps.score.values, ps.score.values], atol=1e-6)
 
 
 def test_sentence_similarity_scores_pairs_zero_shot():
@@ -220,6 +225,11 @@ def test_refiner_learns_what_the_other_targets_say(real_data, tmp_path):
     assert r['nested_pearson'] > r['pearson_before'] + 0.05                 # honest: fitted on the other folds
     teacher = kit.refine_oof(df, preds, folds)                              # those nested predictions themselves
     assert kit.pearson(teacher, df.score) == pytest.approx(r['nested_pearson'], abs=1e-9)
+    # out of fold: fold 0's own scores never reach fold 0's refined predictions (a teacher that saw no label it gives)
+    shuffled = df.assign(score=np.where(folds == 0, rng.permutation(df.score.values), df.score.values))
+    np.testing.assert_allclose(kit.refine_oof(shuffled, preds, folds)[folds == 0], teacher[folds == 0], atol=1e-9)
+    assert not np.allclose(kit.refine_oof(shuffled, preds, folds)[folds != 0], teacher[folds != 0])
+    with pytest.raises(ValueError, match='fold numbers'): kit.refine_oof(df, preds, folds[:-1])
     assert dict(zip(r['features'], r['weights']))['anchor_mean'] < 0        # it subtracts the anchor's bias
     np.testing.assert_allclose(kit.refine(df, preds, r, seen=True), kit.refine(df, 2 * preds, r, seen=True), atol=1e-9)
     kit.write_refiner(tmp_path, r)

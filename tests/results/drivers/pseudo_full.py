@@ -37,4 +37,10 @@ for seed in seeds:
     res['students'][key] = dict(time=ft, rows=len(d), google=kit.pearson(p, yg),
                                 google_refined=kit.pearson(kit.refine(unscored, p, rf, emb=emb), yg))
     print(key, res['students'][key], flush=True)
-    json.dump(res, open(res_file, 'w'), indent=1, default=float)
+    with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
+done = [k for k in res['students'] if (out / f'held-pseudo-{k}.npy').is_file()]
+if len(done) > 1:   # the students averaged with equal weights (standardised first), nothing fitted
+    z = lambda p: (p - p.mean()) / p.std()
+    res['students_averaged'] = {' + '.join(done): kit.pearson(sum(z(np.load(out / f'held-pseudo-{k}.npy')) for k in done), yg)}
+    print(res['students_averaged'], flush=True)
+    with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
