@@ -38,9 +38,10 @@ for seed in seeds:
                                 google_refined=kit.pearson(kit.refine(unscored, p, rf, emb=emb), yg))
     print(key, res['students'][key], flush=True)
     with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
+# the students averaged with equal weights (standardised first), nothing fitted: the `best` ones, and all of them
 done = [k for k in res['students'] if (out / f'held-pseudo-{k}.npy').is_file()]
-if len(done) > 1:   # the students averaged with equal weights (standardised first), nothing fitted
-    z = lambda p: (p - p.mean()) / p.std()
-    res['students_averaged'] = {' + '.join(done): kit.pearson(sum(z(np.load(out / f'held-pseudo-{k}.npy')) for k in done), yg)}
-    print(res['students_averaged'], flush=True)
-    with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
+z = lambda p: (p - p.mean()) / p.std()
+res['students_averaged'] = {' + '.join(ks): kit.pearson(sum(z(np.load(out / f'held-pseudo-{k}.npy')) for k in ks), yg)
+                            for ks in {tuple(k for k in done if k.startswith('best-')), tuple(done)} if len(ks) > 1}
+print(res['students_averaged'], flush=True)
+with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
