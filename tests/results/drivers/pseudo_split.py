@@ -3,10 +3,13 @@
 # split's training rows: distill_split2.py's, cached in runs/cpu6) scores the split's validation pairs; a student is
 # trained on the training rows (distilled, alpha 0.5, as distill_split2.py) plus the validation pairs with the teacher's
 # scores, and is scored on the validation rows' true scores. No label of a validation row is used before that.
-# `python pseudo_split.py [seed] [student recipe] [teacher raw|refined] [train-row labels distilled|true] [share]`
-#   -> tests/results/pseudo-split.jsonl. `share` < 1 pseudo-labels only that share of the validation anchors (one
-#   anchor fold of them, 1/share folds) and scores those rows, against the distilled student's predictions of the same
-#   rows: google/validation.csv is 7.8% the size of train.csv, the split's validation rows 33% of its training rows.
+# `python pseudo_split.py [seed] [student recipe] [teacher raw|refined|round2] [train-row labels distilled|true] [share]`
+#   -> tests/results/pseudo-split.jsonl. round2: a second round, the validation pairs relabelled by the first round's
+#   `best` and `group` students (seed 42, standardised and averaged with equal weights fixed beforehand), the training
+#   rows as in round one (records 5 and 9 came from pseudo_round2.py, since folded in here: the same labels).
+#   `share` < 1 pseudo-labels only that share of the validation anchors (one anchor fold of them, 1/share folds) and
+#   scores those rows, against the distilled student's predictions of the same rows: google/validation.csv is 7.8% the
+#   size of train.csv, the split's validation rows 33% of its training rows.
 # Records without "map" (the first three) put the teacher on the score scale by the OOF line alone; later ones use
 # kit.pseudo_labels (the test predictions first given the OOF's mean and spread). Rerun with it (records 6-8), the same
 # students moved by at most 0.0011: best 0.7888 -> 0.7886 (s42), 0.7907 -> 0.7896 (s43), group 0.7841 -> 0.7847.
@@ -29,8 +32,12 @@ oof = sum(b['weights'][n] * cv[n]['oof'] for n in cv)
 tv = sum(b['weights'][n] * cv[n]['test_preds'] for n in cv)   # the teacher on the validation pairs (fold ensembles)
 emb = kit.phrase_embeddings(list(df.anchor) + list(df.target))
 rf = kit.fit_refiner(tdf, oof, folds, emb=emb)
-teach_trn = dict(raw=oof, refined=kit.refine_oof(tdf, oof, folds, emb=emb))[which]
-teach_val = dict(raw=tv, refined=kit.refine(vdf, tv, rf, emb=emb))[which]
+teach_trn = oof if which == 'raw' else kit.refine_oof(tdf, oof, folds, emb=emb)
+if which == 'round2':   # the first round's `best` and `group` students (seed 42) relabel the pairs, averaged
+    z = lambda p: (p - p.mean()) / p.std()
+    teach_val = sum(z(np.load(out / f'val-pseudo-refined-distilled-{s}-s42.npy')) for s in ('best', 'group')) / 2
+else:
+    teach_val = tv if which == 'raw' else kit.refine(vdf, tv, rf, emb=emb)
 share = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
 rows = np.arange(len(vdf)) if share >= 1 else np.flatnonzero(kit.anchor_folds(vdf, round(1 / share), seed=42) == 0)
 pseudo = kit.pseudo_labels(vdf.iloc[rows], teach_val[rows], tdf, teach_trn)
