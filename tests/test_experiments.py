@@ -57,6 +57,16 @@ def test_cross_validate_logs_every_run(tiny_models, tmp_path):
     np.testing.assert_array_equal(kit.load_run(tmp_path, res['run_id'])['oof'], res['oof'])
 
 
+def test_fgm_is_a_recipe_key_and_older_run_ids_stay(tiny_models):
+    learn = kit.make_learner(dict(kit.RECIPES['best'], adv=1.0), TINY, np.arange(20), progress=False)
+    assert learn.adv == 1.0 and not learn.use_graphs
+    assert kit.make_learner('best', TINY, np.arange(20), progress=False).adv is None
+    # a key added to DEFAULT_RECIPE later is not hashed while unset: logs of older kits still resume
+    r = kit.resolve_recipe('best')
+    assert kit._hashed(r) == {k: v for k, v in r.items() if k != 'adv'}
+    assert kit._hashed(kit.resolve_recipe('best', adv=1.0))['adv'] == 1.0
+
+
 def test_compare_experiments_flags_noise():
     def run(name, seed, r): return dict(name=name, seed=seed, oof_pearson=r, train_time=60)
     log = [run('walkthrough', 1, 0.800), run('walkthrough', 2, 0.804), run('walkthrough', 3, 0.802),

@@ -183,6 +183,35 @@ def test_layer_groups_and_discriminative_lrs(hf):
         assert (g['weight_decay'] == 0) == all(p.ndim == 1 for p in g['params'])
 
 
+def test_fgm_adds_the_gradient_at_pushed_embeddings_and_puts_them_back(tokz):
+    # FGM (recipe key `adv`): the optimizer gets the clean gradient plus the one at embeddings moved by
+    # adv * g / |g|, and the embeddings it steps from are the clean ones
+    def batch():
+        b = tokz(['A47 [SEP] abatement [SEP] act of abating', 'B60 [SEP] wheel [SEP] tyre', 'C01 [SEP] salt [SEP] pepper'],
+                 padding=True, return_tensors='pt')
+        return dict(input_ids=b['input_ids'], attention_mask=b['attention_mask'], labels=torch.tensor([.5, 1., .25]),
+                    weight=torch.ones(3))
+    learn = kit.Learner(None, tiny_model(), precision='fp32', adv=0.5, progress=False)
+    model, b = learn.model, batch()
+    w = model.get_input_embeddings().weight
+    w0 = w.detach().clone()
+    learn._loss(learn._logits(model, b), b, 3)[1].backward()
+    g_clean = {n: p.grad.clone() for n, p in model.named_parameters()}
+    learn._fgm(b, 3)
+    torch.testing.assert_close(w.detach(), w0, rtol=0, atol=1e-6)  # put back
+    g_total = {n: p.grad.clone() for n, p in model.named_parameters()}
+
+    other = kit.Learner(None, tiny_model(), precision='fp32', progress=False).model  # the same weights, by hand
+    with torch.no_grad(): other.get_input_embeddings().weight.add_(0.5 * g_clean['bert.embeddings.word_embeddings.weight']
+                                                                    / g_clean['bert.embeddings.word_embeddings.weight'].norm())
+    learn._loss(learn._logits(other, b), b, 3)[1].backward()
+    for n, p in other.named_parameters():
+        torch.testing.assert_close(g_total[n], g_clean[n] + p.grad, rtol=1e-4, atol=1e-6)
+    assert not torch.allclose(g_total['classifier.weight'], 2 * g_clean['classifier.weight'])  # not the same batch twice
+    for bad in (0, -1.0):
+        with pytest.raises(ValueError, match='adv'): kit.Learner(None, tiny_model(), adv=bad, progress=False)
+
+
 def test_precision_follows_the_hardware(monkeypatch):
     monkeypatch.setattr(kit, 'cpu_has_bf16', lambda: True)
     assert kit.amp_dtype('cpu') == torch.bfloat16 and kit.amp_dtype('cpu', use_fp16=False) is None
