@@ -3,19 +3,25 @@
 # from their OOF predictions, tests/results/cv-group.json), refined by the refiner fitted on the OOF blend; the training
 # rows distilled from the nested-refined OOF blend (alpha 0.5), google's *pairs* (its score column dropped) labelled by
 # the teacher with kit.pseudo_labels; one `best` model trained on both (retrain_full), then scored on google's scores.
-# `python pseudo_full.py [seeds] [student recipe]` -> tests/results/pseudo-full.json
+# `python pseudo_full.py [seeds] [student recipe] [teacher members]` -> tests/results/pseudo-full.json; teacher members
+# other than group,best,biencoder (e.g. group,best_fgm,biencoder: cross-validated by `cv_group.py best_fgm`) get NNLS
+# weights fitted on their OOF predictions (kit.blend; for the default set they are cv-group.json's) and their own file,
+# tests/results/pseudo-full-MEMBERS.json.
 import json, sys, time, numpy as np, pandas as pd, kit
 from pathlib import Path
 seeds = [int(s) for s in sys.argv[1].split(',')] if len(sys.argv) > 1 else [42]
 student = sys.argv[2] if len(sys.argv) > 2 else 'best'
+members = sys.argv[3].split(',') if len(sys.argv) > 3 else ['group', 'best', 'biencoder']
+default = members == ['group', 'best', 'biencoder']
 out = Path('runs/cvg')
 df, _ = kit.load_data(); y = df.score.values
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True); yg = google.score.values
 unscored = google.drop(columns='score')
 runs = {r['name']: r for r in kit.read_log(out)}
-R = {n: kit.load_run(out, runs[n]['run_id']) for n in ('group', 'best', 'biencoder')}
+R = {n: kit.load_run(out, runs[n]['run_id']) for n in members}
 folds = kit.anchor_folds(df, 4, seed=42)
-w = json.load(open('tests/results/cv-group.json'))['blends']['group+best+biencoder']['weights']
+w = (json.load(open('tests/results/cv-group.json'))['blends']['group+best+biencoder']['weights'] if default else
+     kit.blend({n: R[n]['oof'] for n in members}, y, folds)['weights'])
 oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
 emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anchor) + list(google.target))
 rf = kit.fit_refiner(df, oof, folds, emb=emb)
@@ -23,7 +29,8 @@ teach_trn = kit.refine_oof(df, oof, folds, emb=emb)
 teach_google = kit.refine(unscored, tp, rf, emb=emb)
 d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
               ignore_index=True)
-res_file = Path('tests/results/pseudo-full.json')
+res_file = Path('tests/results/pseudo-full.json' if default else f'tests/results/pseudo-full-{"+".join(members)}.json')
+tag = '' if default else '-' + '+'.join(members)   # the prediction files of another teacher's students
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}
 res.update(weights=w, teacher_oof_nested=kit.pearson(teach_trn, y), teacher_google=kit.pearson(teach_google, yg),
            students=res.get('students', {}))
@@ -33,15 +40,17 @@ for seed in seeds:
     t0 = time.time()
     learn = kit.retrain_full(d, student, seed=seed, progress=False)
     p = learn.predict(google); ft = time.time() - t0; kit.free_memory(learn)
-    np.save(out / f'held-pseudo-{key}.npy', p)
+    np.save(out / f'held-pseudo-{key}{tag}.npy', p)
     res['students'][key] = dict(time=ft, rows=len(d), google=kit.pearson(p, yg),
                                 google_refined=kit.pearson(kit.refine(unscored, p, rf, emb=emb), yg))
     print(key, res['students'][key], flush=True)
     with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
-# the students averaged with equal weights (standardised first), nothing fitted: the `best` ones, and all of them
-done = [k for k in res['students'] if (out / f'held-pseudo-{k}.npy').is_file()]
+# the students averaged with equal weights (standardised first), nothing fitted: each recipe's seeds, and all of them
+done = [k for k in res['students'] if (out / f'held-pseudo-{k}{tag}.npy').is_file()]
 z = lambda p: (p - p.mean()) / p.std()
-res['students_averaged'] = {' + '.join(ks): kit.pearson(sum(z(np.load(out / f'held-pseudo-{k}.npy')) for k in ks), yg)
-                            for ks in {tuple(k for k in done if k.startswith('best-')), tuple(done)} if len(ks) > 1}
+recipe_of = lambda k: k.rsplit('-s', 1)[0]
+sets = {tuple(k for k in done if recipe_of(k) == r) for r in map(recipe_of, done)} | {tuple(done)}
+res['students_averaged'] = {' + '.join(ks): kit.pearson(sum(z(np.load(out / f'held-pseudo-{k}{tag}.npy')) for k in ks), yg)
+                            for ks in sets if len(ks) > 1}
 print(res['students_averaged'], flush=True)
 with kit.atomic_write(res_file) as f: json.dump(res, f, indent=1, default=float)
