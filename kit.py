@@ -1239,7 +1239,8 @@ class Learner:
             self.amp = None
         self.scaler = _grad_scaler(self.device) if self.amp == torch.float16 else None
         self.clip, self.ema_decay, self.progress = clip, ema, progress
-        if adv is not None and not adv > 0: raise ValueError(f'adv (the FGM step on the word embeddings) must be > 0 or None, got {adv!r}')
+        if adv is not None and not adv > 0:
+            raise ValueError(f'adv (the FGM step on the word embeddings) must be > 0 or None, got {adv!r}')
         self.adv = adv
         self.path, self.checkpoint = Path(path), checkpoint
         self.recipe = dict(recipe or {})
@@ -2087,8 +2088,8 @@ def write_submission(preds, test_df, path='submission.csv', check_against=None):
 def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs):
     """A Learner for `model` on `dls`: AdamW (no decay on biases and norms), mixed precision where the hardware
     has it (bf16 on Ampere+ GPUs and bf16 CPUs, fp16 with a scaler on older GPUs), Pearson as the metric.
-    Options: loss ('mse', 'bce', 'pearson'), clip, ema, adv (FGM adversarial training), checkpoint (save each epoch under path/models),
-    cuda_graphs, precision ('bf16', 'fp16', 'fp32'), device, progress."""
+    Options: loss ('mse', 'bce', 'pearson'), clip, ema, adv (FGM adversarial training), checkpoint (save each epoch
+    under path/models), cuda_graphs, precision ('bf16', 'fp16', 'fp32'), device, progress."""
     return Learner(dls, model, weight_decay=weight_decay, use_fp16=use_fp16, seed=seed, **kwargs)
 
 
