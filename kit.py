@@ -1414,19 +1414,19 @@ class Learner:
         with self._autocast():
             logits = self._logits(self.train_model, b)
         s, loss = self._loss(logits, b, n_global)
+        self._backward(loss)
+        if self.adv: self._fgm(b, n_global)
         if self.scaler is not None:
-            self.scaler.scale(loss).backward()
-            if self.adv: self._fgm(b, n_global)
             if self.clip: self.scaler.unscale_(self.opt); nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
             self.scaler.step(self.opt); self.scaler.update()
         else:
-            loss.backward()
-            if self.adv: self._fgm(b, n_global)
             if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
             self.opt.step()
         self.opt.zero_grad(set_to_none=True)
         self._ema_step()
         self._loss_buf[i] = s.detach()
+
+    def _backward(self, loss): (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
 
     def _fgm(self, b, n_global):
         """FGM adversarial training (Miyato et al. 2017; USPPPM's winners used it or AWP): the word embeddings are
@@ -1441,8 +1441,7 @@ class Learner:
         with torch.no_grad(): w.add_(r)
         try:
             with self._autocast(): logits = self._logits(self.train_model, b)
-            loss = self._loss(logits, b, n_global)[1]
-            (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+            self._backward(self._loss(logits, b, n_global)[1])
         finally:
             with torch.no_grad(): w.sub_(r)
 

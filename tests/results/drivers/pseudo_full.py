@@ -3,9 +3,9 @@
 # from their OOF predictions, tests/results/cv-group.json), refined by the refiner fitted on the OOF blend; the training
 # rows distilled from the nested-refined OOF blend (alpha 0.5), google's *pairs* (its score column dropped) labelled by
 # the teacher with kit.pseudo_labels; one `best` model trained on both (retrain_full), then scored on google's scores.
-# `python pseudo_full.py [seeds] [student recipe] [teacher members]` -> tests/results/pseudo-full.json; teacher members
-# other than group,best,biencoder (e.g. group,best_fgm,biencoder: cross-validated by `cv_group.py best_fgm`) get NNLS
-# weights fitted on their OOF predictions (kit.blend; for the default set they are cv-group.json's) and their own file,
+# `python pseudo_full.py [seeds] [student recipe] [teacher members]` -> tests/results/pseudo-full.json; the members'
+# NNLS weights are fitted on their OOF predictions (kit.blend: for group,best,biencoder, cv-group.json's 0.5723 / 0.3195 /
+# 0.1082 again); other members (e.g. group,best,best_fgm,biencoder, after `cv_group.py best_fgm`) get their own file,
 # tests/results/pseudo-full-MEMBERS.json.
 import json, sys, time, numpy as np, pandas as pd, kit
 from pathlib import Path
@@ -20,8 +20,7 @@ unscored = google.drop(columns='score')
 runs = {r['name']: r for r in kit.read_log(out)}
 R = {n: kit.load_run(out, runs[n]['run_id']) for n in members}
 folds = kit.anchor_folds(df, 4, seed=42)
-w = (json.load(open('tests/results/cv-group.json'))['blends']['group+best+biencoder']['weights'] if default else
-     kit.blend({n: R[n]['oof'] for n in members}, y, folds)['weights'])
+w = kit.blend({n: R[n]['oof'] for n in members}, y, folds)['weights']
 oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
 emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anchor) + list(google.target))
 rf = kit.fit_refiner(df, oof, folds, emb=emb)
