@@ -2023,12 +2023,18 @@ def _plot_lr_find(lrs, losses, sugg):
 
 # ----------------------------------------------------------------------------------------------------
 # writing files: atomically, so a crash never leaves a half-written file
+def _umask():
+    m = os.umask(0); os.umask(m)
+    return m
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode='w'):
     """Open a temporary file beside `path` and rename it over `path` only when the block succeeds."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600); give it the mode open() would
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
@@ -2044,6 +2050,7 @@ def atomic_dir(path):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private (0700); give it the mode mkdir() would
         yield tmp
         old = None
         if path.exists():

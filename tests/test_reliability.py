@@ -188,6 +188,15 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ['submission.csv']
 
 
+def test_written_files_and_folders_get_the_usual_permissions(tokz, tmp_path):
+    # written under a temporary name first, yet readable by the team as a plain open() / mkdir() would make them
+    plain = tmp_path / 'plain'; plain.write_text('x'); plain_dir = tmp_path / 'plain_dir'; plain_dir.mkdir()
+    sub = tmp_path / 'submission.csv'; kit.write_submission(np.zeros(len(TINY)), TINY.drop(columns='score'), sub)
+    folder = kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False).save(tmp_path / 'model')
+    mode = lambda p: p.stat().st_mode & 0o777
+    assert mode(sub) == mode(plain) and mode(folder) == mode(plain_dir)
+
+
 def test_a_failed_save_keeps_the_old_model_folder(tokz, tmp_path, monkeypatch):
     learn = kit.get_learner(tiny_dls(tokz), tiny_model(), progress=False)
     path = learn.save(tmp_path / 'model')

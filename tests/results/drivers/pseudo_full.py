@@ -6,7 +6,7 @@
 # `python pseudo_full.py [seeds] [student recipe] [teacher members]` -> tests/results/pseudo-full.json; the members'
 # NNLS weights are fitted on their OOF predictions (kit.blend: for group,best,biencoder, cv-group.json's 0.5723 / 0.3195 /
 # 0.1082 again); other members (e.g. group,best,best_fgm,biencoder, after `cv_group.py best_fgm`) get their own file,
-# tests/results/pseudo-full-MEMBERS.json.
+# tests/results/pseudo-full-MEMBERS.json. A member 'a/b' is runs a and b averaged (cv_seed2.py: best_fgm/best_fgm_seed43).
 import json, sys, time, numpy as np, pandas as pd, kit
 from pathlib import Path
 seeds = [int(s) for s in sys.argv[1].split(',')] if len(sys.argv) > 1 else [42]
@@ -18,7 +18,10 @@ df, _ = kit.load_data(); y = df.score.values
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True); yg = google.score.values
 unscored = google.drop(columns='score')
 runs = {r['name']: r for r in kit.read_log(out)}
-R = {n: kit.load_run(out, runs[n]['run_id']) for n in members}
+def member(n):   # 'a/b': runs a and b (e.g. two seeds of one recipe) averaged, one member
+    rs = [kit.load_run(out, runs[m]['run_id']) for m in n.split('/')]
+    return {k: sum(r[k] for r in rs) / len(rs) for k in ('oof', 'test_preds')}
+R = {n: member(n) for n in members}
 folds = kit.anchor_folds(df, 4, seed=42)
 w = kit.blend({n: R[n]['oof'] for n in members}, y, folds)['weights']
 oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
@@ -28,8 +31,9 @@ teach_trn = kit.refine_oof(df, oof, folds, emb=emb)
 teach_google = kit.refine(unscored, tp, rf, emb=emb)
 d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
               ignore_index=True)
-res_file = Path('tests/results/pseudo-full.json' if default else f'tests/results/pseudo-full-{"+".join(members)}.json')
-tag = '' if default else '-' + '+'.join(members)   # the prediction files of another teacher's students
+name = '+'.join(members).replace('/', '_and_')
+res_file = Path('tests/results/pseudo-full.json' if default else f'tests/results/pseudo-full-{name}.json')
+tag = '' if default else '-' + name   # the prediction files of another teacher's students
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}
 res.update(weights=w, teacher_oof_nested=kit.pearson(teach_trn, y), teacher_google=kit.pearson(teach_google, yg),
            students=res.get('students', {}))
