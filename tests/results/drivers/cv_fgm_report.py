@@ -2,7 +2,8 @@
 # best_fgm's folds, then NNLS blends with it (nested over the folds) and the refiner on each; the teacher for
 # pseudo_full.py is the blend with the best nested refined OOF Pearson (chosen on the folds). Then, once, every figure
 # on google/validation.csv (fold ensembles). -> tests/results/cv-fgm.json
-import json, numpy as np, pandas as pd, kit
+from blends import blend_and_refine
+import json, pandas as pd, kit
 from pathlib import Path
 out = Path('runs/cvg')
 df, _ = kit.load_data(); y = df.score.values
@@ -15,16 +16,7 @@ res = dict(cv={n: dict(folds=runs[n]['fold_pearson'], oof=runs[n]['oof_pearson']
            blends={})
 combos = [['best_fgm'], ['best', 'best_fgm'], ['group', 'best_fgm'], ['group', 'best_fgm', 'biencoder'],
           ['group', 'best', 'best_fgm', 'biencoder'], ['group', 'best', 'biencoder']]
-held = {}
-for c in combos:
-    key = '+'.join(c)
-    b = kit.blend({n: R[n]['oof'] for n in c}, y, folds) if len(c) > 1 else dict(weights={c[0]: 1.0}, nested_pearson=runs[c[0]]['oof_pearson'])
-    oof = sum(b['weights'][n] * R[n]['oof'] for n in c); test = sum(b['weights'][n] * R[n]['test_preds'] for n in c)
-    rf = kit.fit_refiner(df, oof, folds, emb=emb)
-    res['blends'][key] = dict(weights=b['weights'], oof_nested=b['nested_pearson'], refined_nested=rf['nested_pearson'])
-    held[key + ', fold ensembles'] = test
-    held[key + ', fold ensembles, refined'] = kit.refine(google, test, rf, emb=emb)
-    print(key, res['blends'][key], flush=True)
+res['blends'], held = blend_and_refine(R, combos, df, folds, emb, google)
 res['teacher'] = max(res['blends'], key=lambda k: res['blends'][k]['refined_nested'])   # on the folds, not google
 res['held_out'] = {k: kit.pearson(v, yg) for k, v in held.items()}   # the one look at google/validation.csv
 print('teacher:', res['teacher']); print(pd.Series(res['held_out']).round(4).to_string())

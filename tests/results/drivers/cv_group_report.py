@@ -2,6 +2,7 @@
 # refiner on each, and distilled students (alpha 0.5, fixed as for distill_full.py before any held-out look: teacher =
 # the group + best + biencoder OOF blend), plain and distilled retrains on every row. Then, once, every figure on
 # google/validation.csv. -> tests/results/cv-group.json (predictions kept in runs/cvg).
+from blends import blend_and_refine
 import json, time, numpy as np, pandas as pd, kit
 from pathlib import Path
 out = Path('runs/cvg')
@@ -14,16 +15,7 @@ emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anch
 res = dict(cv={n: dict(folds=runs[n]['fold_pearson'], oof=runs[n]['oof_pearson'], train_time=runs[n]['train_time']) for n in R},
            blends={}, retrains={})
 combos = [['group'], ['best'], ['group', 'best'], ['best', 'biencoder'], ['group', 'biencoder'], ['group', 'best', 'biencoder']]
-held = {}
-for c in combos:
-    key = '+'.join(c)
-    b = kit.blend({n: R[n]['oof'] for n in c}, y, folds) if len(c) > 1 else dict(weights={c[0]: 1.0}, nested_pearson=runs[c[0]]['oof_pearson'])
-    oof = sum(b['weights'][n] * R[n]['oof'] for n in c); test = sum(b['weights'][n] * R[n]['test_preds'] for n in c)
-    rf = kit.fit_refiner(df, oof, folds, emb=emb)
-    res['blends'][key] = dict(weights=b['weights'], oof_nested=b['nested_pearson'], refined_nested=rf['nested_pearson'])
-    held[key + ', fold ensembles'] = test
-    held[key + ', fold ensembles, refined'] = kit.refine(google, test, rf, emb=emb)
-    print(key, res['blends'][key], flush=True)
+res['blends'], held = blend_and_refine(R, combos, df, folds, emb, google)
 # retrains on every row: plain and distilled from the three-recipe OOF blend
 w = res['blends']['group+best+biencoder']['weights']
 teacher = sum(w[n] * R[n]['oof'] for n in w)

@@ -1,7 +1,8 @@
 # After cv_seed2.py: `best_fgm`'s two seeds averaged (out of fold, and their fold ensembles on google) as one member
 # ('best_fgm/best_fgm_seed43'), the teacher's blends with it against those with one seed: NNLS weights and the refiner
 # nested over the same folds (the choice), then, once, google/validation.csv. -> tests/results/cv-seed2.json
-import json, numpy as np, pandas as pd, kit
+from blends import blend_and_refine
+import json, pandas as pd, kit
 from pathlib import Path
 out = Path('runs/cvg')
 df, _ = kit.load_data(); y = df.score.values
@@ -17,16 +18,7 @@ res = dict(cv={n: dict(folds=runs[n]['fold_pearson'], oof=runs[n]['oof_pearson']
 res['cv'][two] = dict(oof=kit.pearson(R[two]['oof'], y))
 combos = [['best_fgm'], ['best_fgm_seed43'], [two], ['group', 'best_fgm', 'biencoder'], ['group', two, 'biencoder'],
           ['group', 'best', 'best_fgm', 'biencoder'], ['group', 'best', two, 'biencoder']]
-held = {}
-for c in combos:
-    key = '+'.join(c)
-    b = kit.blend({n: R[n]['oof'] for n in c}, y, folds) if len(c) > 1 else dict(weights={c[0]: 1.0}, nested_pearson=kit.pearson(R[c[0]]['oof'], y))
-    oof = sum(b['weights'][n] * R[n]['oof'] for n in c); test = sum(b['weights'][n] * R[n]['test_preds'] for n in c)
-    rf = kit.fit_refiner(df, oof, folds, emb=emb)
-    res['blends'][key] = dict(weights=b['weights'], oof_nested=b['nested_pearson'], refined_nested=rf['nested_pearson'])
-    held[key + ', fold ensembles'] = test
-    held[key + ', fold ensembles, refined'] = kit.refine(google, test, rf, emb=emb)
-    print(key, res['blends'][key], flush=True)
+res['blends'], held = blend_and_refine(R, combos, df, folds, emb, google)
 res['teacher'] = max(res['blends'], key=lambda k: res['blends'][k]['refined_nested'])   # on the folds, not google
 res['held_out'] = {k: kit.pearson(v, yg) for k, v in held.items()}   # the one look at google/validation.csv
 print('teacher:', res['teacher']); print(pd.Series(res['held_out']).round(4).to_string())
