@@ -2140,15 +2140,16 @@ RECIPES = {
     # as a blend member (tests/results/biencoder-*.json). A plain space joins the code and the phrase.
     'biencoder': _variant(pooling='biencoder', lr=5e-5, batch_size=64, inputs=dict(sep=' ')),
 }
-# picked by tests/screen_recipes.py on the anchor split (H100, MiniLM; tests/results/README.md): the Pearson loss (+0.007),
-# layer-wise lr decay 0.8 (+0.007; together +0.010) and, with them, a higher lr (6e-4: +0.0195 over the baseline, with
+# picked by tests/screen_recipes.py on the anchor split (H100, MiniLM; tests/results/README.md): the Pearson loss
+# (+0.007), layer-wise lr decay 0.8 (+0.007; together +0.010) and, with them, a higher lr (6e-4: +0.0195 over the baseline, with
 # a seed-to-seed noise floor of 0.002). Mean pooling, EMA, BCE, dropout 0 were noise; CPC titles were worse (-0.044)
 RECIPES['best'] = _variant(loss='pearson', llrd=0.8, lr=6e-4)
 # the targets of an anchor and context scored together in one sequence (GroupModel), with `best`'s loss and lrs;
 # batch_size counts sequences of up to group_size targets
 RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8, tta=8)
 # `best` with FGM adversarial training on the word embeddings (adv 1.0): +0.016 on the anchor split on both seeds
-# (0.7749 / 0.7703 against 0.7589 / 0.7541), for twice the compute; more epochs of `best` do not give it (tests/results/README.md)
+# (0.7749 / 0.7703 against 0.7589 / 0.7541), for twice the compute; more epochs of `best` do not give it
+# (tests/results/README.md)
 RECIPES['best_fgm'] = _variant(loss='pearson', llrd=0.8, lr=6e-4, adv=1.0)
 
 
@@ -2482,8 +2483,8 @@ def refine(df, preds, refiner, emb=None, seen=False):
     each anchor scored together, as a test set has them; when most anchors have fewer than the refiner's `min_group`
     rows in `df` (Kaggle's 36-row test.csv) there is nothing to read, and the predictions come back unchanged.
     Nor are they refined when most of df's rows have anchors the refiner was fitted on (the competition's hidden test
-    shares train.csv's anchors): fitted for new anchors, it cost 0.001-0.004 on seen ones (tests/results/README.md). `seen=True` refines
-    them anyway."""
+    shares train.csv's anchors): fitted for new anchors, it cost 0.001-0.004 on seen ones (tests/results/README.md).
+    `seen=True` refines them anyway."""
     if list(refiner.get('features', [])) != list(REFINE_FEATURES):
         raise ValueError(f'this refiner was fitted on features {refiner.get("features")}, the kit has {list(REFINE_FEATURES)}: '
                          'refit it with fit_refiner')

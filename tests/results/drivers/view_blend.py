@@ -15,7 +15,7 @@ emb = kit.phrase_embeddings(list(vdf.anchor) + list(vdf.target))
 load = lambda m: np.load('runs/split/{}-s{}-val.npy'.format(*(m.split('@') if '@' in m else (m, seed)))).astype(np.float64)
 V = {m: load(m) for m in base + extra}   # a member NAME@SEED: that seed's run
 rows = []
-for c in [[m] for m in base + extra] + [base] + [base + [x] for x in extra] + ([base + extra] if len(extra) > 1 else []):
+for c in [[m] for m in base + extra] + ([base] if len(base) > 1 else []) + [base + [x] for x in extra] + ([base + extra] if len(extra) > 1 else []):
     b = kit.blend({m: V[m] for m in c}, y, folds) if len(c) > 1 else None
     w = b['weights'] if b else {c[0]: 1.0}
     p = sum(w[m] * V[m] for m in c)
