@@ -561,14 +561,17 @@ class GroupModel(_OwnHead):
 POOLINGS = {'cls': None, 'mean': MeanPoolModel, 'biencoder': BiEncoderModel, 'group': GroupModel}
 
 
+def _at_least_fp32(dtype): return torch.promote_types(dtype, torch.float32)
+
+
 def fp32_head(model):
     """Run the classification head in fp32 under autocast: a bf16 output has only 8 bits of mantissa, which
     rounds scores to steps of about 0.004 and ties many predictions. State-dict names are unchanged."""
     head = getattr(model, 'classifier', None) or getattr(model, 'score', None)
     if head is None or getattr(head, '_kit_fp32', False): return model
     forward = head.forward
-    def fp32_forward(x, *args, **kwargs):
-        with torch.autocast(x.device.type, enabled=False): return forward(x.float(), *args, **kwargs)
+    def fp32_forward(x, *args, **kwargs):  # (a float64 model stays float64)
+        with torch.autocast(x.device.type, enabled=False): return forward(x.to(_at_least_fp32(x.dtype)), *args, **kwargs)
     head.forward, head._kit_fp32 = fp32_forward, True
     return model
 
@@ -1307,54 +1310,27 @@ def _progress(it, total, desc, enabled):
     return tqdm(it, total=total, desc=desc, leave=False, mininterval=0.5, dynamic_ncols=True)
 
 
+LOSSES = ('mse', 'bce', 'pearson')
+
+
 class Learner:
     """A model, its DataLoaders, an optimizer and the loop that trains them (see `get_learner`)."""
     def __init__(self, dls, model, weight_decay=0.01, use_fp16=True, seed=42, loss='mse', device=None,
                  precision=None, clip=None, ema=None, path='.', checkpoint=False, cuda_graphs=True,
-                 progress=True, check_every=None, recipe=None, tta=4, adv=None):
+                 progress=True, check_every=None, recipe=None, tta=4, fgm_eps=None, accum=1, adv=None):
+        if loss not in LOSSES: raise ValueError(f'loss must be one of {LOSSES}, got {loss!r}')
         self.dls, self.model, self.wd, self.seed, self.loss_func = dls, model, weight_decay, seed, loss
         self.tta = tta  # a group model's prediction passes over reshuffled groups, averaged
-        self.calibration = None  # (slope, offset) onto the score scale, set by fits with the Pearson loss
-        if loss not in ('mse', 'bce', 'pearson'): raise ValueError(f"loss must be 'mse', 'bce' or 'pearson', got {loss!r}")
-        self.device = torch.device(device) if device is not None else default_device()
-        if dls is not None: self._check_inputs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
-        self.model.to(self.device)
-        fp32_head(self.model)
-        if 'deberta' in getattr(getattr(model, 'config', None), 'model_type', ''): deberta_speedups()
-        if self.device.type == 'cpu': cpu_speedups(self.model)
-        dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
-        if precision is not None and precision not in dt:
-            raise ValueError(f"precision must be 'bf16', 'fp16' or 'fp32' (or None: the best the device has), got {precision!r}")
-        self.amp = dt[precision] if precision is not None else amp_dtype(self.device, use_fp16)
-        if self.amp is not None and not _autocast_supports(self.device.type, self.amp):
-            why = 'CPU fp16 autocast came in torch 2.2' if self.device.type == 'cpu' else 'bf16 needs an Ampere or newer GPU'
-            other = 'bf16' if self.amp == torch.float16 else 'fp16'
-            raise ValueError(f"torch {torch.__version__} cannot autocast to {precision} on {self.device.type} ({why}): "
-                             f"use precision='{other}' or 'fp32'.")
-        if self.device.type == 'cpu' and self.amp == torch.bfloat16 and not cpu_has_bf16():
-            # correct, but emulated: 21x slower than fp32 on an AVX2-only AMD EPYC (4.7 against 101.5 samples/s)
-            warnings.warn("precision='bf16' on a CPU without native bf16 (no AVX512-BF16 or AMX in /proc/cpuinfo) is "
-                          "emulated and many times slower than fp32: leave precision=None to get fp32 here.")
-        # torch 2.1's CPU autocast cannot run SDPA attention: eager attention instead, or fp32 where there is none
-        sdpa_left = (_sdpa_to_eager(self.model) if self.device.type == 'cpu' and self.amp is not None
-                     and not _cpu_autocast_handles_sdpa() else None)
-        if sdpa_left:
-            warnings.warn(f'torch {torch.__version__} cannot run {sorted(sdpa_left)} under CPU autocast and the kit '
-                          f'found no eager twin: training in fp32 (slower; torch >= 2.2 runs it in bf16).')
-            self.amp = None
-        self.scaler = _grad_scaler(self.device) if self.amp == torch.float16 else None
         self.clip, self.ema_decay, self.progress = clip, ema, progress
-        if adv is not None and not adv > 0:
-            raise ValueError(f'adv (the FGM step on the word embeddings) must be > 0 or None, got {adv!r}')
-        self.adv = adv
-        self.path, self.checkpoint = Path(path), checkpoint
-        self.recipe = dict(recipe or {})
-        self.world = torch.distributed.get_world_size() if _distributed() else 1
-        self.rank = _rank()
-        # captured CUDA graphs cut the launch overhead of small batches; not with DDP or a grad scaler
-        # (a group model's batches change shape with every chunking: eager)
-        self.use_graphs = (bool(cuda_graphs) and self.device.type == 'cuda' and self.scaler is None and self.world == 1
-                           and not isinstance(model, GroupModel) and not adv)
+        self.fgm_eps, self.accum = _check_fgm(fgm_eps if adv is None else adv), _check_accum(accum)
+        self.path, self.checkpoint, self.recipe = Path(path), checkpoint, dict(recipe or {})
+        self.calibration = None  # (slope, offset) onto the score scale, set by fits with the Pearson loss
+        self.device = torch.device(device) if device is not None else default_device()
+        self.world, self.rank = (torch.distributed.get_world_size() if _distributed() else 1), _rank()
+        if dls is not None: self._check_inputs(dls.train.tokens if len(dls.train.tokens) else dls.valid.tokens)
+        self._prepare_model()
+        self._set_precision('fp32' if not use_fp16 and precision is None else precision)
+        self.use_graphs = self._graphs_allowed(cuda_graphs)
         self.check_every = check_every or (1 if self.device.type == 'cpu' else 50)
         self.opt, self.ema, self._graphs, self._graph_pool, self._snap, self._stream = None, None, {}, None, None, None
         self._hist = []                  # one row per epoch trained: see `history`
@@ -1365,6 +1341,45 @@ class Learner:
             from torch.nn.parallel import DistributedDataParallel as DDP
             self.train_model = DDP(self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
         set_seed(seed)
+
+    adv = property(lambda self: self.fgm_eps)  # the old name
+
+    def _prepare_model(self):
+        """On the device, the head in fp32, and the speed-ups that keep the maths (CPU attention and dropout, DeBERTa)."""
+        self.model.to(self.device)
+        fp32_head(self.model)
+        if 'deberta' in getattr(getattr(self.model, 'config', None), 'model_type', ''): deberta_speedups()
+        if self.device.type == 'cpu': cpu_speedups(self.model)
+
+    def _set_precision(self, precision):
+        """self.amp, the autocast dtype ('bf16', 'fp16', 'fp32', or None: the best the device has), and self.scaler:
+        one GradScaler, enabled for fp16 only, so the step needs no precision branches."""
+        dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
+        if precision is not None and precision not in dt:
+            raise ValueError(f"precision must be 'bf16', 'fp16' or 'fp32' (or None: the best the device has), got {precision!r}")
+        self.amp = dt[precision] if precision is not None else amp_dtype(self.device)
+        if self.amp is not None and not _autocast_supports(self.device.type, self.amp):
+            why = 'CPU fp16 autocast came in torch 2.2' if self.device.type == 'cpu' else 'bf16 needs an Ampere or newer GPU'
+            other = 'bf16' if self.amp == torch.float16 else 'fp16'
+            raise ValueError(f"torch {torch.__version__} cannot autocast to {precision} on {self.device.type} ({why}): "
+                             f"use precision='{other}' or 'fp32'.")
+        if self.device.type == 'cpu' and self.amp == torch.bfloat16 and not cpu_has_bf16():
+            warnings.warn("precision='bf16' on a CPU without native bf16 (no AVX512-BF16 or AMX in /proc/cpuinfo) is "
+                          "emulated and many times slower than fp32: leave precision=None to get fp32 here.")
+        # torch 2.1's CPU autocast cannot run SDPA attention: eager attention instead, or fp32 where there is none
+        sdpa_left = (_sdpa_to_eager(self.model) if self.device.type == 'cpu' and self.amp is not None
+                     and not _cpu_autocast_handles_sdpa() else None)
+        if sdpa_left:
+            warnings.warn(f'torch {torch.__version__} cannot run {sorted(sdpa_left)} under CPU autocast and the kit '
+                          f'found no eager twin: training in fp32 (slower; torch >= 2.2 runs it in bf16).')
+            self.amp = None
+        self.scaler = _grad_scaler(self.device, enabled=self.amp == torch.float16)
+
+    def _graphs_allowed(self, cuda_graphs):
+        """Captured CUDA graphs cut the launch overhead of small batches: one GPU, no grad scaler, a fixed batch shape
+        (a group model's changes with every chunking), one pass per step (no FGM, no accumulation)."""
+        return (bool(cuda_graphs) and self.device.type == 'cuda' and not self.scaler.is_enabled() and self.world == 1
+                and not isinstance(self.model, GroupModel) and not self.fgm_eps and self.accum == 1)
 
     # --- batches ------------------------------------------------------------------------------
     def _check_inputs(self, tokens):
@@ -1408,11 +1423,27 @@ class Learner:
             out.append(d)
         return out
 
+    def _micro(self, loader, pos, opts):
+        """This rank's part of one batch as `accum` micro-batches (contiguous parts: each stays length-sorted)."""
+        mine = self._shard(pos)
+        parts = [q for q in (np.array_split(np.arange(len(mine)), self.accum) if self.accum > 1 else [None])
+                 if q is None or len(q)] or [None]
+        pick = lambda q: mine if q is None else mine[q] if isinstance(mine, np.ndarray) else [mine[i] for i in q]
+        return [loader.collate(pick(q), **opts) for q in parts]
+
+    def _stage_steps(self, steps):
+        """`_stage` for a list of steps, each a list of micro-batches."""
+        flat = self._stage([b for st in steps for b in st])
+        out, k = [], 0
+        for st in steps: out.append(flat[k:k + len(st)]); k += len(st)
+        return out
+
     def _train_batches(self, epoch):
-        """This epoch's batches on the device, and the global size of each (for the loss normalisation)."""
+        """This epoch's steps on the device (each a list of micro-batches), and the global size of each batch (for
+        the loss normalisation)."""
         loader = self.dls.train_for_epoch(epoch)
         opts, pos = self._collate_opts(True), loader.batches(epoch)
-        return self._stage([loader.collate(self._shard(p), **opts) for p in pos]), [loader.size(p) for p in pos]
+        return self._stage_steps([self._micro(loader, p, opts) for p in pos]), [loader.size(p) for p in pos]
 
     def _buffers(self, n):
         """Per-step loss sums on the device; captured graphs write into them, so they are allocated once."""
@@ -1445,7 +1476,7 @@ class Learner:
         kw = dict(slots=b['slots'], n_slots=len(b['labels']) // len(b['input_ids'])) if 'slots' in b else {}
         out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], **kw)
         logits = out.logits if hasattr(out, 'logits') else out[0]
-        return logits[:, 0].float()
+        return logits[:, 0].to(_at_least_fp32(logits.dtype))
 
     def _activation(self, logits):
         if self.loss_func == 'bce': return torch.sigmoid(logits)
@@ -1464,18 +1495,6 @@ class Learner:
         if len(p) < 2 or p.std() == 0: return
         a = float(np.cov(p, y, bias=True)[0, 1] / p.var())
         self.calibration = (a, float(y.mean() - a * p.mean()))
-
-    def _loss(self, logits, b, n_global):
-        """(sum of the weighted per-row losses on this rank, the loss to backpropagate). Dividing by the global
-        batch size (times world, since DDP averages gradients) makes DDP's gradients equal one process's."""
-        y, w = b['labels'], b['weight']
-        if self.loss_func == 'pearson':
-            r = _weighted_corr(logits, y, w)
-            loss = 1 - r
-            return loss * w.sum(), loss
-        per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y, reduction='none')
-        s = (per_row * w).sum()
-        return s, s * (self.world / n_global)
 
     # --- optimizer ---------------------------------------------------------------------------
     def _make_opt(self):
@@ -1506,53 +1525,103 @@ class Learner:
             else: g['lr'] = lr
             if beta1 is not None: g['betas'] = (beta1, g['betas'][1])
 
-    # --- one training step: eager, or replayed from a captured CUDA graph --------------------
-    def _step(self, b, i, n_global, eager=False):
-        if self.use_graphs and not eager and self.opt.state:
-            g = self._graphs.get(tuple(b['input_ids'].shape))
-            if g is None: g = self._capture(b, n_global)
-            if g is not False:
-                for k, v in g['static'].items(): v.copy_(b[k])
-                g['n'].fill_(n_global); self._step_idx.fill_(i)
-                g['graph'].replay()
-                return
-        with self._autocast():
-            logits = self._logits(self.train_model, b)
-        s, loss = self._loss(logits, b, n_global)
-        self._backward(loss)
-        if self.adv: self._fgm(b, n_global)
-        if self.scaler is not None:
-            if self.clip: self.scaler.unscale_(self.opt); nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
-            self.scaler.step(self.opt); self.scaler.update()
-        else:
-            if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
-            self.opt.step()
+    # --- one training step, in named phases: forward, get_loss, backward (FGM a variant), opt_step ----------------
+    def _step(self, micro, i, n_global, eager=False):
+        """Train on one batch, given as its micro-batches (one unless `accum`); its loss sum goes to the step buffer."""
+        if self.use_graphs and not eager and self.opt.state and self._replay(micro[0], i, n_global): return
+        self._loss_buf[i] = self.backward(micro, n_global)
+        self.opt_step()
+
+    def forward(self, b, model=None):
+        """The model's score for every row of a batch (fp32), under autocast."""
+        with self._autocast(): return self._logits(model or self.train_model, b)
+
+    def get_loss(self, logits, b, n_global):
+        """(sum of the weighted per-row losses on this rank, the loss to backpropagate). Dividing by the global
+        batch size (times world, since DDP averages gradients) makes DDP's gradients equal one process's."""
+        y, w = b['labels'], b['weight']
+        if self.loss_func == 'pearson':
+            loss = 1 - _weighted_corr(logits, y, w)
+            return loss * w.sum(), loss
+        per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y, reduction='none')
+        s = (per_row * w).sum()
+        return s, s * (self.world / n_global)
+    _loss = get_loss  # the old name
+
+    def backward(self, micro, n_global):
+        """The batch's gradients, summed over its micro-batches; FGM adds those at perturbed embeddings. Returns the
+        batch's loss sum (a device tensor: no host sync)."""
+        s = self._accumulate(micro, n_global)
+        if self.fgm_eps: self._fgm(micro, n_global)
+        return s
+
+    def opt_step(self):
+        """Clip, step (the scaler skips a step whose fp16 gradients overflowed), clear the gradients, move the EMA."""
+        if self.clip:
+            self.scaler.unscale_(self.opt)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
+        self.scaler.step(self.opt)
+        self.scaler.update()
         self.opt.zero_grad(set_to_none=True)
         self._ema_step()
-        self._loss_buf[i] = s.detach()
 
-    def _backward(self, loss): (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+    def _accumulate(self, micro, n_global):
+        """Backpropagate every micro-batch's share of the batch loss; DDP syncs the gradients at the last one only.
+        MSE and BCE are sums over rows, so each micro-batch backpropagates its own part. The Pearson loss is one
+        statistic of the whole batch: every micro-batch is scored first without a graph, the batch loss's gradient
+        w.r.t. those scores is taken, and each micro-batch is run again (its dropout masks replayed) to carry its
+        part of that gradient into the weights: the whole batch's gradient exactly, for one more forward pass."""
+        sync = lambda last: contextlib.nullcontext() if last or self.world == 1 else self.train_model.no_sync()
+        if len(micro) == 1 or self.loss_func != 'pearson':
+            total = 0
+            for j, b in enumerate(micro):
+                with sync(j == len(micro) - 1):
+                    s, loss = self.get_loss(self.forward(b), b, n_global)
+                    self.scaler.scale(loss).backward()
+                total = total + s.detach()
+            return total
+        rng = []
+        with torch.no_grad():
+            for b in micro:
+                rng.append(_device_rng(self.device))
+                p = self.forward(b)
+                rng[-1] = (rng[-1], p)
+        scores = torch.cat([p for _, p in rng]).requires_grad_()
+        whole = {k: torch.cat([b[k] for b in micro]) for k in ('labels', 'weight')}
+        s, loss = self.get_loss(scores, whole, n_global)
+        grads = torch.autograd.grad(self.scaler.scale(loss), scores)[0].split([len(p) for _, p in rng])
+        for j, (b, (state, _), g) in enumerate(zip(micro, rng, grads)):
+            _device_rng(self.device, state)
+            with sync(j == len(micro) - 1): self.forward(b).backward(g)
+        return s.detach()
 
-    def _fgm(self, b, n_global):
+    def _fgm(self, micro, n_global):
         """FGM adversarial training (Miyato et al. 2017; USPPPM's winners used it or AWP): the word embeddings are
-        pushed by `adv` along their normalised gradient, the batch's gradient there is added to the clean one, and
-        the embeddings are put back before the optimizer step. Twice the compute; on the anchor split it is worth
-        more than twice the epochs (tests/results/README.md)."""
+        pushed by `fgm_eps` along their normalised gradient, the batch's gradient there is added to the clean one,
+        and the embeddings are put back before the optimizer step. Twice the compute."""
         w = self.model.get_input_embeddings().weight
         if w.grad is None: return
         norm = w.grad.norm()  # the scaler's factor cancels here: the step is the same with fp16
         if not torch.isfinite(norm) or norm == 0: return  # an overflowed fp16 step: the scaler skips it anyway
-        r = (self.adv / norm) * w.grad
+        r = (self.fgm_eps / norm) * w.grad
         with torch.no_grad(): w.add_(r)
-        try:
-            with self._autocast(): logits = self._logits(self.train_model, b)
-            self._backward(self._loss(logits, b, n_global)[1])
+        try: self._accumulate(micro, n_global)
         finally:
             with torch.no_grad(): w.sub_(r)
 
     def _ema_step(self):
         if self.ema is not None:
             torch._foreach_lerp_(self.ema, [p.detach() for p in self.model.parameters()], 1 - self.ema_decay)
+
+    def _replay(self, b, i, n_global):
+        """Run the step from this batch shape's captured CUDA graph (captured on first sight); False if it cannot be."""
+        g = self._graphs.get(tuple(b['input_ids'].shape))
+        if g is None: g = self._capture(b, n_global)
+        if g is False: return False
+        for k, v in g['static'].items(): v.copy_(b[k])
+        g['n'].fill_(n_global); self._step_idx.fill_(i)
+        g['graph'].replay()
+        return True
 
     def _capture(self, b, n_global):
         """Capture forward, backward, optimizer step and loss bookkeeping for one batch shape."""
@@ -1687,7 +1756,7 @@ class Learner:
                 if (i + 1) % self.check_every == 0 or i == len(batches) - 1:
                     checked = self._check(checked, i + 1, epoch, nb, lrs, mults, n_global, bar)
         except torch.cuda.OutOfMemoryError as e:
-            shape = tuple(batches[i]['input_ids'].shape)
+            shape = tuple(batches[i][0]['input_ids'].shape)
             self._graphs, self._graph_pool = {}, None
             self._restore_snapshot(); gc.collect(); torch.cuda.empty_cache()
             raise torch.cuda.OutOfMemoryError(
@@ -1699,7 +1768,7 @@ class Learner:
             log(f'\ninterrupted in epoch {epoch}, step {i}: weights restored to the end of the previous epoch. '
                 f'`fit_one_cycle({sched["n_epoch"]}, ..., resume=True)` continues from the last checkpoint (checkpoint=True).')
             raise
-        return sum(int(b['weight'].sum()) for b in batches)
+        return sum(int(b['weight'].sum()) for st in batches for b in st)
 
     def _check(self, checked, upto, epoch, n_batches, lrs, mults, n_global, bar):
         """Read the losses of steps [checked, upto) (one host sync), stop on a NaN/inf, update the progress bar."""
@@ -1863,13 +1932,13 @@ class Learner:
         it, epoch = [], 0
         while len(it) < num_it:
             loader = self.dls.train
-            it += [loader.collate(self._shard(p), **self._collate_opts(False)) for p in loader.batches(1000 + epoch)]
+            it += [self._micro(loader, p, self._collate_opts(False)) for p in loader.batches(1000 + epoch)]
             epoch += 1
-        it = self._stage(it[:num_it])
+        it = self._stage_steps(it[:num_it])
         for i in _progress(range(num_it), num_it, 'lr_find', self.progress):
             lr = start_lr * (end_lr / start_lr) ** (i / num_it)
             self._set_hparams(np.full(self.n_groups, lr))
-            n = int(it[i]['weight'].sum().item())
+            n = int(sum(b['weight'].sum().item() for b in it[i]))
             self._step(it[i], i, n * self.world, eager=True)  # a few steps: not worth capturing
             avg = 0.98 * avg + 0.02 * float(self._loss_buf[i]) / max(n, 1)
             smooth = avg / (1 - 0.98 ** (i + 1))  # fastai's debiased moving average
@@ -1886,7 +1955,7 @@ class Learner:
         state = dict(model=self.model.state_dict(), opt=self.opt.state_dict(), fit=fit, epochs_done=epochs_done,
                      epochs_seen=self.epochs_seen, history=self.history.to_dict('list'), losses=self.losses, lrs=self.lrs,
                      ema=self.ema, rng=_rng_state(), kit_version=__version__,
-                     scaler=self.scaler.state_dict() if self.scaler is not None else None)
+                     scaler=self.scaler.state_dict() if self.scaler.is_enabled() else None)
         file = self._checkpoint_file()
         with atomic_write(file, 'wb') as f: torch.save(state, f)
 
@@ -1901,7 +1970,7 @@ class Learner:
         self.model.load_state_dict(state['model'])
         self.opt.load_state_dict(state['opt'])
         if state.get('ema') is not None: torch._foreach_copy_(self.ema, [t.to(self.device) for t in state['ema']])
-        if self.scaler is not None and state.get('scaler'): self.scaler.load_state_dict(state['scaler'])
+        if self.scaler.is_enabled() and state.get('scaler'): self.scaler.load_state_dict(state['scaler'])
         self.epochs_seen, self.losses, self.lrs = state['epochs_seen'], state['losses'], state['lrs']
         self._hist = pd.DataFrame(state['history']).to_dict('records')
         _set_rng_state(state['rng'])
@@ -2079,9 +2148,31 @@ def _weighted_corr(p, y, w):
     return (dp * dy).sum() / (((dp * dp).sum() + 1e-12).sqrt() * ((dy * dy).sum() + 1e-12).sqrt() + 1e-8)
 
 
-def _grad_scaler(device):
-    try: return torch.amp.GradScaler(device.type)
-    except (AttributeError, TypeError): return torch.cuda.amp.GradScaler()
+def _grad_scaler(device, enabled=True):
+    try: return torch.amp.GradScaler(device.type, enabled=enabled)
+    except (AttributeError, TypeError): return torch.cuda.amp.GradScaler(enabled=enabled)  # torch < 2.3
+
+
+def _device_rng(device, state=None):
+    """The device's random-number state, or set it: replays dropout masks exactly."""
+    if device.type == 'cuda':
+        if state is None: return torch.cuda.get_rng_state(device)
+        torch.cuda.set_rng_state(state, device)
+    else:
+        if state is None: return torch.get_rng_state()
+        torch.set_rng_state(state)
+
+
+def _check_fgm(eps):
+    if eps is not None and not (isinstance(eps, (int, float)) and eps > 0):
+        raise ValueError(f'fgm_eps (formerly adv: the FGM step on the word embeddings) must be > 0 or None, got {eps!r}')
+    return eps
+
+
+def _check_accum(k):
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f'accum (micro-batches per optimizer step) must be a whole number >= 1, got {k!r}')
+    return k
 
 
 def _has_fused_adamw(device):
@@ -2268,7 +2359,8 @@ DEFAULT_RECIPE = dict(
     loss='mse',             # 'mse', 'bce' (on the [0, 1] score) or 'pearson'
     llrd=None,              # layer-wise lr decay: each layer group gets llrd x the lr of the group above it
     ema=None,               # decay of an exponential moving average of the weights (e.g. 0.995)
-    adv=None,               # FGM adversarial training: the step on the word embeddings (e.g. 1.0); 2x the compute
+    fgm_eps=None,           # FGM adversarial training: the step on the word embeddings (e.g. 1.0); 2x the compute
+    accum=1,                # micro-batches per optimizer step: batch_size rows in `accum` passes (less memory)
     dropout=None,           # override every dropout probability of the model config
     clip=None, max_length=None, seed=42,
     group_size=32, tta=4)   # group models only: rows per sequence; prediction passes over reshuffled groups
@@ -2306,7 +2398,7 @@ RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, 
 # `best` with FGM adversarial training on the word embeddings (adv 1.0): +0.016 on the anchor split on both seeds
 # (0.7749 / 0.7703 against 0.7589 / 0.7541), for twice the compute; more epochs of `best` do not give it
 # (tests/results/README.md)
-RECIPES['best_fgm'] = _variant(loss='pearson', llrd=0.8, lr=6e-4, adv=1.0)
+RECIPES['best_fgm'] = _variant(loss='pearson', llrd=0.8, lr=6e-4, fgm_eps=1.0)
 
 
 class RecipeError(KeyError):
@@ -2319,6 +2411,7 @@ def resolve_recipe(recipe, **overrides):
     if isinstance(recipe, str):
         if recipe not in RECIPES: raise RecipeError(f'unknown recipe {recipe!r}; known: {", ".join(sorted(RECIPES))}')
         recipe = RECIPES[recipe]
+    recipe, overrides = _renamed(recipe), _renamed(overrides)
     unknown = set(recipe) - set(DEFAULT_RECIPE)
     if unknown: raise RecipeError(f'unknown recipe keys {sorted(unknown)}; known: {sorted(DEFAULT_RECIPE)}')
     r = {**DEFAULT_RECIPE, **recipe, 'inputs': dict(recipe.get('inputs', DEFAULT_RECIPE['inputs']))}
@@ -2345,7 +2438,7 @@ def make_learner(recipe, df, val_idxs=(), trn_idxs=None, seed=None, **learner_kw
     dls = get_dls(df, recipe_get_x(r['inputs'], tokz), tokz, val_idxs, batch_size=r['batch_size'], seed=r['seed'],
                   trn_idxs=trn_idxs, max_length=r['max_length'], group_size=r['group_size'])
     return get_learner(dls, model, weight_decay=r['weight_decay'], seed=r['seed'], loss=r['loss'], ema=r['ema'],
-                       clip=r['clip'], recipe=r, tta=r['tta'], adv=r['adv'], **learner_kw)
+                       clip=r['clip'], recipe=r, tta=r['tta'], fgm_eps=r['fgm_eps'], accum=r['accum'], **learner_kw)
 
 
 def fit_recipe(learn, recipe=None):
@@ -2358,11 +2451,26 @@ def fit_recipe(learn, recipe=None):
 
 # ----------------------------------------------------------------------------------------------------
 # cross-validation, the experiment log, ensembles
+_RENAMED = {'adv': 'fgm_eps'}               # an older recipe key -> its name now (old recipes still load)
+_LATER_KEYS = {'fgm_eps': None, 'accum': 1}  # keys added to DEFAULT_RECIPE later -> the value that means "unset"
+
+
+def _renamed(r):
+    """`r` with old key names replaced by new ones (dict(RECIPES['best'], adv=1.0) still means fgm_eps=1.0)."""
+    r = dict(r)
+    for o, n in _RENAMED.items():
+        if o not in r: continue
+        if r.get(n, _LATER_KEYS.get(n)) not in (_LATER_KEYS.get(n), r[o]):
+            raise RecipeError(f'recipe sets both {o!r} and its new name {n!r}: keep {n!r}')
+        r[n] = r.pop(o)
+    return r
+
+
 def _hashed(r):
-    """The recipe as run ids hash it: keys added to DEFAULT_RECIPE later are left out while unset, so a log written
-    by an older kit still resumes."""
-    return {k: v for k, v in r.items() if not (k in _LATER_KEYS and v is None)}
-_LATER_KEYS = ('adv',)
+    """The recipe as run ids hash it: keys added to DEFAULT_RECIPE later are left out while unset and renamed keys keep
+    their old names, so a log written by an older kit still resumes."""
+    old = {v: k for k, v in _RENAMED.items()}
+    return {old.get(k, k): v for k, v in r.items() if not (k in _LATER_KEYS and v == _LATER_KEYS[k])}
 
 
 def _recipe_hash(*parts):
@@ -3001,7 +3109,9 @@ def _cli():
     g.add_argument('--full', action='store_true', help='train on every row, for the final submission')
     p.add_argument('--epochs', type=int, help="epochs, instead of the recipe's")
     p.add_argument('--lr', type=float, help="peak learning rate, instead of the recipe's")
-    p.add_argument('--batch-size', type=int, help="batch size, instead of the recipe's")
+    p.add_argument('--batch-size', type=int, help="batch size (rows per optimizer step), instead of the recipe's")
+    p.add_argument('--accum', type=int, help='gradient accumulation: each batch in ACCUM micro-batches, the same '
+                                            'gradients in less memory (default 1)')
     p.add_argument('--seed', type=int, help="random seed (weights, shuffling), instead of the recipe's 42")
     p.add_argument('--data', help='folder with train.csv and test.csv (default: data_path())')
     p.add_argument('--rows', type=int, help='only about the first N rows (whole anchors): a quick run')
@@ -3053,11 +3163,11 @@ def _run(args):
         run_notebook(args.path, out=args.out or str(Path('runs') / Path(args.path).name))
     elif args.cmd == 'train':
         for name, v, lo in (('--folds', None if args.full else args.folds, 2), ('--epochs', args.epochs, 1),
-                            ('--rows', args.rows, 1), ('--batch-size', args.batch_size, 1)):
+                            ('--rows', args.rows, 1), ('--batch-size', args.batch_size, 1), ('--accum', args.accum, 1)):
             if v is not None and v < lo: raise UsageError(f'{name} must be at least {lo}, got {v}')
         if args.lr is not None and not args.lr > 0: raise UsageError(f'--lr must be > 0, got {args.lr}')
         r = resolve_recipe(args.recipe, seed=args.seed, epochs=args.epochs, model=args.model, lr=args.lr,
-                           batch_size=args.batch_size)
+                           batch_size=args.batch_size, accum=args.accum)
         df, test_df = load_data(args.data)
         if args.rows: df = df[df.anchor.isin(df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))])].reset_index(drop=True)
         out = Path(args.out)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import fresh_model, tiny_model
+from conftest import fresh_model, make_pairs, tiny_model
 
 import kit
 
@@ -197,7 +197,7 @@ def test_fgm_adds_the_gradient_at_pushed_embeddings_and_puts_them_back(tokz):
     w0 = w.detach().clone()
     learn._loss(learn._logits(model, b), b, 3)[1].backward()
     g_clean = {n: p.grad.clone() for n, p in model.named_parameters()}
-    learn._fgm(b, 3)
+    learn._fgm([b], 3)  # a batch of one micro-batch
     torch.testing.assert_close(w.detach(), w0, rtol=0, atol=1e-6)  # put back
     g_total = {n: p.grad.clone() for n, p in model.named_parameters()}
 
@@ -328,3 +328,74 @@ def test_deberta_speedups_keep_the_maths(hf, monkeypatch, buckets):
     torch.testing.assert_close(fast_out, ref_out, rtol=1e-5, atol=1e-6)
     assert fast_grads.keys() == ref_grads.keys()
     for n in ref_grads: torch.testing.assert_close(fast_grads[n], ref_grads[n], rtol=1e-4, atol=1e-6)
+
+
+# --- the training step's phases: forward, get_loss, backward (FGM, accumulation), opt_step ---------------------------
+TINY_STEP = make_pairs(16, 10, seed=7)
+
+
+def _one_batch_grads(tokz, loss, accum, dropout=0.0, seed=0):
+    """The gradients of one 24-row training batch, as the Learner's backward phase leaves them (float64: exact up to
+    rounding far below any real difference)."""
+    df = make_pairs(8, 3, seed=3)
+    dls = kit.get_dls(df, kit.build_inputs, tokz, [], batch_size=24)
+    learn = kit.Learner(dls, tiny_model(seed=seed, dropout=dropout).double(), loss=loss, precision='fp32',
+                        accum=accum, progress=False)
+    learn._make_opt()
+    pos = dls.train.batches(0)[0]
+    micro = learn._micro(dls.train, pos, {})
+    torch.manual_seed(123)  # the dropout masks start from the same state
+    s = learn.backward(micro, len(pos))
+    return micro, s, {n: p.grad.clone() for n, p in learn.model.named_parameters() if p.grad is not None}
+
+
+@pytest.mark.parametrize('loss', ['mse', 'bce', 'pearson'])
+def test_accumulated_micro_batches_give_the_whole_batch_gradient(tokz, loss):
+    whole_b, s1, whole = _one_batch_grads(tokz, loss, accum=1)
+    micro, s4, acc = _one_batch_grads(tokz, loss, accum=4)
+    assert len(whole_b) == 1 and len(micro) == 4 and sum(len(b['labels']) for b in micro) == 24
+    assert float(s4) == pytest.approx(float(s1), rel=1e-5)  # the loss sum the progress bar and history see
+    assert whole.keys() == acc.keys()
+    for n in whole: torch.testing.assert_close(acc[n], whole[n], rtol=1e-9, atol=1e-12)
+
+
+def test_pearson_accumulation_replays_each_micro_batch_dropout(tokz):
+    # with dropout, a micro-batch run twice (scores first, gradient second) must see the same masks: the gradient is
+    # then the one of all micro-batches scored in one graph, in the same order, with the batch's Pearson loss
+    micro, s, acc = _one_batch_grads(tokz, 'pearson', accum=3, dropout=0.3)
+    learn = kit.Learner(None, tiny_model(seed=0, dropout=0.3).double(), loss='pearson', precision='fp32', progress=False)
+    learn.model.train()
+    torch.manual_seed(123)
+    scores = torch.cat([learn.forward(b) for b in micro])
+    whole = {k: torch.cat([b[k] for b in micro]) for k in ('labels', 'weight')}
+    learn.get_loss(scores, whole, 24)[1].backward()
+    for n, p in learn.model.named_parameters():
+        if n in acc: torch.testing.assert_close(acc[n], p.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_a_fit_with_accumulation_trains_like_the_whole_batch(tokz):
+    def fit(accum):
+        dls = kit.get_dls(TINY_STEP, kit.build_inputs, tokz, np.arange(40), batch_size=16)
+        learn = kit.get_learner(dls, tiny_model(), precision='fp32', accum=accum, progress=False)
+        learn.fit_one_cycle(2, 1e-3)
+        return learn
+    one, three = fit(1), fit(3)
+    np.testing.assert_allclose(three.history[['train_loss', 'valid_loss']].values,
+                               one.history[['train_loss', 'valid_loss']].values, rtol=1e-4)
+    np.testing.assert_allclose(three.get_preds(), one.get_preds(), atol=1e-5)
+    with pytest.raises(ValueError, match='accum'): kit.Learner(None, tiny_model(), accum=0, progress=False)
+
+
+def test_a_phase_can_be_replaced_by_a_subclass(tokz):
+    class Huber(kit.Learner):
+        """The step's loss phase swapped for a Huber loss; forward, backward and the optimizer step stay the kit's."""
+        def get_loss(self, logits, b, n_global):
+            per_row = torch.nn.functional.huber_loss(logits, b['labels'], reduction='none', delta=0.1) * b['weight']
+            return per_row.sum(), per_row.sum() * (self.world / n_global)
+    dls = kit.get_dls(TINY_STEP, kit.build_inputs, tokz, np.arange(40), batch_size=16)
+    learn = Huber(dls, tiny_model(), precision='fp32', progress=False)
+    learn.fit_one_cycle(1, 1e-3)
+    plain = kit.get_learner(kit.get_dls(TINY_STEP, kit.build_inputs, tokz, np.arange(40), batch_size=16), tiny_model(),
+                            precision='fp32', progress=False)
+    plain.fit_one_cycle(1, 1e-3)
+    assert learn.history.train_loss.iloc[0] < 0.5 * plain.history.train_loss.iloc[0]  # Huber(0.1) < MSE on these errors
