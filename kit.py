@@ -2177,7 +2177,7 @@ RECIPES = {
     'ema': _default_with(ema=0.995),
     # the embedded sentence-transformer as it was pre-trained: `context anchor` and `context target` embedded apart,
     # their cosine regressed on the score; weaker alone, but it errs differently from the cross-encoders, so it pays
-    # as a blend member (tests/results/biencoder-*.json). A plain space joins the code and the phrase.
+    # as a blend member (notebooks/results/biencoder-*.json). A plain space joins the code and the phrase.
     'biencoder': _default_with(pooling='biencoder', lr=5e-5, batch_size=64, inputs=dict(sep=' ')),
 }
 # what the measurements picked (README, "What pays, measured"): the Pearson loss, layer-wise lr decay and, with them,
@@ -2809,7 +2809,7 @@ def sentence_similarity(df, checkpoint=None, batch_size=256, device=None):
     """Zero-shot score of every row: the cosine similarity of the anchor's and the target's mean-pooled
     embeddings, the way a sentence-transformer checkpoint (like the embedded model) was trained to be used.
     No training and no labels, so it is its own out-of-fold prediction: a cheap, different member for `blend`
-    (weak alone, it lifts a fine-tuned model a little in a blend: tests/results/README.md)."""
+    (weak alone, it lifts a fine-tuned model a little in a blend: notebooks/results/README.md)."""
     for c in ('anchor', 'target'):
         if c not in df.columns: raise DataError(f'sentence_similarity needs columns anchor and target; {c!r} is '
                                                 f'missing')
@@ -2929,7 +2929,7 @@ def refine(df, preds, refiner, emb=None, seen=False):
     each anchor scored together, as a test set has them; when most anchors have fewer than the refiner's `min_group`
     rows in `df` (Kaggle's 36-row test.csv) there is nothing to read, and the predictions come back unchanged.
     Nor are they refined when most of df's rows have anchors the refiner was fitted on (the competition's hidden test
-    shares train.csv's anchors): fitted for new anchors, it costs a little on seen ones (tests/results/README.md).
+    shares train.csv's anchors): fitted for new anchors, it costs a little on seen ones (notebooks/results/README.md).
     `seen=True` refines them anyway."""
     if list(refiner.get('features', [])) != list(REFINE_FEATURES):
         raise ValueError(f'this refiner was fitted on features {refiner.get("features")}, the kit has '
@@ -2960,7 +2960,7 @@ def distill_labels(df, teacher, alpha=0.5, rows=None):
     `teacher` holds one prediction per row that no model saw in training (a blend of out-of-fold predictions); it is
     mapped onto the score scale by least squares first, so it mixes with the labels. `rows` (positions) limits the
     change to them: keep true scores on any rows you validate on. Train any recipe on the result; one model then
-    learns much of what the blend knows (tests/results/distill-*.json)."""
+    learns much of what the blend knows (notebooks/results/distill-*.json)."""
     y = df.score.to_numpy(np.float64)
     t = np.asarray(teacher, np.float64)
     if t.shape != y.shape: raise ValueError(f'teacher has {t.size} predictions for {len(df)} rows: one per row of '
@@ -2983,7 +2983,7 @@ def pseudo_labels(test_df, teacher, df, teacher_oof):
     one fold model), mapped onto the score scale by the OOF's least-squares line on df's scores, and clipped to [0, 1].
     Train a student on df's rows (or distill_labels of them) plus these: it learns the test set's anchors, which no
     labelled row has, from the teacher, and on unseen anchors one student then scores like its teacher
-    (tests/results/pseudo-split.jsonl, pseudo-full.json). No test score is read."""
+    (notebooks/results/pseudo-split.jsonl, pseudo-full.json). No test score is read."""
     if 'score' not in df.columns:
         raise DataError("pseudo_labels maps the teacher onto df's scores: df needs a score column")
     t, o = np.asarray(teacher, np.float64).ravel(), np.asarray(teacher_oof, np.float64).ravel()

@@ -12,4 +12,4 @@ out = dict(fold_pearson=res['fold_pearson'], oof=res['oof_pearson'], oof_refined
            weights=dict(zip(rf['features'] + ['intercept'], rf['weights'])), train_time=res['train_time'],
            held_fold_ensemble=kit.pearson(h, google.score), held_fold_ensemble_refined=kit.pearson(kit.refine(google, h, rf, emb=emb), google.score))
 print(json.dumps(out, indent=1, default=float))
-json.dump(out, open('tests/results/cv-refine.json', 'w'), indent=1, default=float)
+json.dump(out, open('notebooks/results/cv-refine.json', 'w'), indent=1, default=float)

@@ -1,7 +1,7 @@
 # After `cv_group.py best_fgm` (4 anchor folds on all of train.csv, runs/cvg, beside the group / best / biencoder runs):
 # best_fgm's folds, then NNLS blends with it (nested over the folds) and the refiner on each; the teacher for
 # pseudo_full.py is the blend with the best nested refined OOF Pearson (chosen on the folds). Then, once, every figure
-# on google/validation.csv (fold ensembles). -> tests/results/cv-fgm.json
+# on google/validation.csv (fold ensembles). -> notebooks/results/cv-fgm.json
 from blends import blend_and_refine
 import json, pandas as pd, kit
 from pathlib import Path
@@ -20,4 +20,4 @@ res['blends'], held = blend_and_refine(R, combos, df, folds, emb, google)
 res['teacher'] = max(res['blends'], key=lambda k: res['blends'][k]['refined_nested'])   # on the folds, not google
 res['held_out'] = {k: kit.pearson(v, yg) for k, v in held.items()}   # the one look at google/validation.csv
 print('teacher:', res['teacher']); print(pd.Series(res['held_out']).round(4).to_string())
-with kit.atomic_write('tests/results/cv-fgm.json') as f: json.dump(res, f, indent=1, default=float)
+with kit.atomic_write('notebooks/results/cv-fgm.json') as f: json.dump(res, f, indent=1, default=float)

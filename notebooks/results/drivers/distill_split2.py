@@ -3,7 +3,7 @@
 # (fit_refiner's anchor features, nested over the inner folds so no teacher label saw its own row). Both recipes are
 # cross-validated on the split's training rows only (4 inner anchor folds); the split's validation rows are never seen
 # by a teacher. Student: `best`, alpha 0.5 (as before) or given, scored on the split's validation rows.
-# `python distill_split2.py [teachers] [seeds] [alpha] [student recipe]`  teachers: comma list of raw,refined -> tests/results/distill-split2.json
+# `python distill_split2.py [teachers] [seeds] [alpha] [student recipe]`  teachers: comma list of raw,refined -> notebooks/results/distill-split2.json
 import json, sys, time, numpy as np, torch, kit
 from pathlib import Path
 torch.set_num_threads(2)
@@ -25,7 +25,7 @@ raw = sum(b['weights'][n] * cv[n]['oof'] for n in cv)
 emb = kit.phrase_embeddings(list(tdf.anchor) + list(tdf.target))
 refined = kit.refine_oof(tdf, raw, folds, emb=emb)  # the refiner that labels fold k was fitted on the other inner folds
 teachers = dict(raw=raw, refined=refined)
-res_file = Path('tests/results/distill-split2.json')
+res_file = Path('notebooks/results/distill-split2.json')
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}
 res.update(weights=b['weights'], inner_oof={n: cv[n]['oof_pearson'] for n in cv}, teacher_oof_nested=b['nested_pearson'],
            teacher_oof={t: kit.pearson(teachers[t], y) for t in teachers},

@@ -1,11 +1,11 @@
 # lr_find of `best` on each embedded backbone, on the anchor split's training rows (seed 42), to carry the recipe's lr
-# across model sizes: `python lr_find_backbones.py [names]` -> tests/results/lr-find-backbones.json
+# across model sizes: `python lr_find_backbones.py [names]` -> notebooks/results/lr-find-backbones.json
 import json, sys, time, numpy as np, torch, kit
 from pathlib import Path
 torch.set_num_threads(2)
 names = sys.argv[1].split(',') if len(sys.argv) > 1 else list(kit.BACKBONES)
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
-out = Path('tests/results/lr-find-backbones.json')
+out = Path('notebooks/results/lr-find-backbones.json')
 res = json.loads(out.read_text()) if out.is_file() else {}
 for name in names:
     t0 = time.time()

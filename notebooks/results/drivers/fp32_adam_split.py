@@ -1,11 +1,11 @@
 # On a CPU without native bf16 (AVX2-only AMD EPYC), where the kit trains in fp32: (1) does `best` (seed 42, anchor
 # split) reproduce the 0.7589 measured in bf16 on an AMX CPU? (2) does the Trainer's Adam (eps 1e-8, beta2 0.999)
 # instead of fastai's (eps 1e-5, beta2 0.99) change it? `best`'s lr 6e-4 was picked with fastai's eps, which damps
-# the steps of weights with small gradients. Writes tests/results/fp32-adam-split.json.
+# the steps of weights with small gradients. Writes notebooks/results/fp32-adam-split.json.
 import json, sys, time, numpy as np, torch, kit
 from pathlib import Path
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df); yv = df.score.values[val]
-res_path = Path('tests/results/fp32-adam-split.json')
+res_path = Path('notebooks/results/fp32-adam-split.json')
 res = json.loads(res_path.read_text()) if res_path.exists() else {}
 runs = {'kit-adam': ((0.9, 0.99), 1e-5), 'trainer-adam': ((0.9, 0.999), 1e-8)}
 for name in (sys.argv[1].split(',') if len(sys.argv) > 1 else runs):

@@ -1,6 +1,6 @@
 # After cv_seed2.py: `best_fgm`'s two seeds averaged (out of fold, and their fold ensembles on google) as one member
 # ('best_fgm/best_fgm_seed43'), the teacher's blends with it against those with one seed: NNLS weights and the refiner
-# nested over the same folds (the choice), then, once, google/validation.csv. -> tests/results/cv-seed2.json
+# nested over the same folds (the choice), then, once, google/validation.csv. -> notebooks/results/cv-seed2.json
 from blends import blend_and_refine
 import json, pandas as pd, kit
 from pathlib import Path
@@ -22,4 +22,4 @@ res['blends'], held = blend_and_refine(R, combos, df, folds, emb, google)
 res['teacher'] = max(res['blends'], key=lambda k: res['blends'][k]['refined_nested'])   # on the folds, not google
 res['held_out'] = {k: kit.pearson(v, yg) for k, v in held.items()}   # the one look at google/validation.csv
 print('teacher:', res['teacher']); print(pd.Series(res['held_out']).round(4).to_string())
-with kit.atomic_write('tests/results/cv-seed2.json') as f: json.dump(res, f, indent=1, default=float)
+with kit.atomic_write('notebooks/results/cv-seed2.json') as f: json.dump(res, f, indent=1, default=float)

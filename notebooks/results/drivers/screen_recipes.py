@@ -2,7 +2,7 @@
 helpful ones together. Not collected by pytest. Choices use the anchor split only; `--held-out` rows are predicted by
 the finalists and scored at the very end (never used to choose).
 
-    python tests/screen_recipes.py --out runs/screen            # hours on a 2-core CPU, minutes on a GPU
+    python notebooks/results/drivers/screen_recipes.py --out runs/screen            # hours on a 2-core CPU, minutes on a GPU
 
 Every fit is appended to OUT/screen.jsonl as it finishes (a crash or a time limit keeps what was done);
 `--deadline` (seconds) stops starting new fits in time to print the tables.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the checkout, where kit.py is
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
 import kit  # noqa: E402

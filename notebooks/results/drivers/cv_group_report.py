@@ -1,7 +1,7 @@
 # After cv_group.py: blends of the three recipes' out-of-fold predictions (NNLS, nested over the 4 anchor folds), the
 # refiner on each, and distilled students (alpha 0.5, fixed as for distill_full.py before any held-out look: teacher =
 # the group + best + biencoder OOF blend), plain and distilled retrains on every row. Then, once, every figure on
-# google/validation.csv. -> tests/results/cv-group.json (predictions kept in runs/cvg).
+# google/validation.csv. -> notebooks/results/cv-group.json (predictions kept in runs/cvg).
 from blends import blend_and_refine
 import json, time, numpy as np, pandas as pd, kit
 from pathlib import Path
@@ -33,4 +33,4 @@ for name, labels in (('group', None), ('group student', teacher), ('best student
     print(name, 'done', flush=True)
 res['held_out'] = {k: kit.pearson(v, yg) for k, v in held.items()}   # the one look at google/validation.csv
 print(pd.Series(res['held_out']).round(4).to_string())
-json.dump(res, open('tests/results/cv-group.json', 'w'), indent=1, default=float)
+json.dump(res, open('notebooks/results/cv-group.json', 'w'), indent=1, default=float)

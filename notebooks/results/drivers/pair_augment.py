@@ -3,7 +3,7 @@
 # context group of the split's *training* rows, pair it with a random sibling target s of the same group, as
 # (anchor=t, target=s, context); a teacher that saw only the training rows scores those pairs; the student (`best`)
 # trains on the true rows plus the pseudo-labelled ones and is scored on the split's validation rows (true scores only).
-# `python pair_augment.py SEED [n_per_target] [epochs]` -> runs/aug/, tests/results/pair-augment.jsonl. The teacher is
+# `python pair_augment.py SEED [n_per_target] [epochs]` -> runs/aug/, notebooks/results/pair-augment.jsonl. The teacher is
 # a `best` model fitted here on the training rows. google/validation.csv predictions are saved, not scored here.
 import json, sys, time, numpy as np, pandas as pd, torch, kit
 from pathlib import Path
@@ -57,4 +57,4 @@ res = dict(name=key, seed=seed, n_pairs=len(pairs), per_target=per, epochs=epoch
            student_split=kit.pearson(v, df.score.values[val]), teacher_time=teacher_time, fit_time=fit,
            history=learn.history.to_dict('list'))
 print(json.dumps(res, default=float), flush=True)
-with open('tests/results/pair-augment.jsonl', 'a') as f: f.write(json.dumps(res, default=float) + '\n')
+with open('notebooks/results/pair-augment.jsonl', 'a') as f: f.write(json.dumps(res, default=float) + '\n')

@@ -4,7 +4,7 @@
 # trained on the training rows (distilled, alpha 0.5, as distill_split2.py) plus the validation pairs with the teacher's
 # scores, and is scored on the validation rows' true scores. No label of a validation row is used before that.
 # `python pseudo_split.py [seed] [student recipe] [teacher raw|refined|round2] [train-row labels distilled|true] [share]`
-#   -> tests/results/pseudo-split.jsonl. round2: a second round, the validation pairs relabelled by the first round's
+#   -> notebooks/results/pseudo-split.jsonl. round2: a second round, the validation pairs relabelled by the first round's
 #   `best` and `group` students (seed 42, standardised and averaged with equal weights fixed beforehand), the training
 #   rows as in round one (records 5 and 9 came from pseudo_round2.py, since folded in here: the same labels).
 #   `share` < 1 pseudo-labels only that share of the validation anchors (one anchor fold of them, 1/share folds) and
@@ -58,5 +58,5 @@ v = learn.get_preds(); key = f'pseudo-{which}-{trn_labels}-{student}-s{seed}' + 
 np.save(out / f'val-{key}.npy', v)
 rec.update(split=kit.pearson(v[rows], yr), split_refined=kit.pearson(kit.refine(vdf, v, rf, emb=emb)[rows], yr),
            history=learn.history.to_dict('list'))
-kit.append_jsonl('tests/results/pseudo-split.jsonl', rec)
+kit.append_jsonl('notebooks/results/pseudo-split.jsonl', rec)
 print(json.dumps(rec, default=float), flush=True)

@@ -1,5 +1,5 @@
 # The kit's `biencoder` recipe (pooling='biencoder') on the anchor split, seeds 42/43: does it reproduce the prototype
-# (tests/results/biencoder-prototype-s*.json: 0.6877 / 0.6885 alone, ~+0.010 nested as a member beside `best`)?
+# (notebooks/results/biencoder-prototype-s*.json: 0.6877 / 0.6885 alone, ~+0.010 nested as a member beside `best`)?
 # google/validation.csv predictions are saved and scored only at the end, with weights fitted on the split.
 import json, sys, time, numpy as np, kit
 from pathlib import Path

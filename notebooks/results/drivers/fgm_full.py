@@ -1,12 +1,12 @@
 # `best_fgm` (best + FGM, adv 1.0; picked on the anchor split, fgm_prototype.py) retrained on every row of train.csv
 # (retrain_full), then scored once on google/validation.csv, beside plain `best` retrained the same way (full_seeds.py:
-# 0.7406 / 0.7426 / 0.7452 for seeds 42 / 43 / 44). `python fgm_full.py [seeds]` -> tests/results/fgm-full.json
+# 0.7406 / 0.7426 / 0.7452 for seeds 42 / 43 / 44). `python fgm_full.py [seeds]` -> notebooks/results/fgm-full.json
 import json, sys, time, numpy as np, kit
 from pathlib import Path
 seeds = [int(s) for s in sys.argv[1].split(',')] if len(sys.argv) > 1 else [42]
 df, _ = kit.load_data()
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True)
-res_file = Path('tests/results/fgm-full.json')
+res_file = Path('notebooks/results/fgm-full.json')
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}
 for seed in seeds:
     key = f'best_fgm-s{seed}'

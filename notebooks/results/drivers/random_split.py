@@ -1,7 +1,7 @@
 # The competition's hidden test shares its anchors with train.csv; every other figure in the README is for unseen
 # anchors. `python random_split.py RECIPE[,RECIPE] SEED`: each recipe trained on a random 75% of the rows and scored on
 # the other 25% (same seed, same rows for every recipe; anchors on both sides), then the NNLS blend of those scored
-# (weights nested over 4 random folds of the validation rows). -> runs/random/, tests/results/random-split.jsonl
+# (weights nested over 4 random folds of the validation rows). -> runs/random/, notebooks/results/random-split.jsonl
 import json, sys, time, numpy as np, kit
 from pathlib import Path
 names, seed = sys.argv[1].split(','), int(sys.argv[2]) if len(sys.argv) > 2 else 42
@@ -24,4 +24,4 @@ if len(P) > 1:
     folds = np.random.default_rng(seed).integers(0, 4, len(val))
     b = kit.blend(P, y, folds); res['blend'] = dict(weights=b['weights'], nested=b['nested_pearson'])
 print(json.dumps(res, default=float))
-with open('tests/results/random-split.jsonl', 'a') as f: f.write(json.dumps(res, default=float) + '\n')
+with open('notebooks/results/random-split.jsonl', 'a') as f: f.write(json.dumps(res, default=float) + '\n')

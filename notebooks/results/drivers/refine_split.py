@@ -12,4 +12,4 @@ for seed in (42, 43):
     res[seed] = dict(split=rf['pearson_before'], split_refined_nested=rf['nested_pearson'], weights=dict(zip(rf['features'] + ['intercept'], rf['weights'])),
                      held=kit.pearson(h, google.score), held_refined=kit.pearson(kit.refine(google, h, rf, emb=emb), google.score))
     print(seed, {k: v for k, v in res[seed].items() if k != 'weights'}, flush=True)
-json.dump(res, open('tests/results/refine-split.json', 'w'), indent=1, default=float)
+json.dump(res, open('notebooks/results/refine-split.json', 'w'), indent=1, default=float)

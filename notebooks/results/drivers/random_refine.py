@@ -4,7 +4,7 @@
 #  - `fold_refiner`: the kit's own, fitted on the 4 anchor folds' out-of-fold predictions of all train.csv (runs/cvg,
 #    cv_group.py; blends with the weights cv_group_report.py fitted there), as `kit.py predict` would apply it
 #    (refine(..., seen=True): the kit now leaves seen anchors alone because of what this measures).
-# `python random_refine.py SEED` (after random_split.py for that seed) -> tests/results/random-refine.jsonl
+# `python random_refine.py SEED` (after random_split.py for that seed) -> notebooks/results/random-refine.jsonl
 import json, sys, numpy as np, kit
 from pathlib import Path
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 42
@@ -16,7 +16,7 @@ folds, vfolds = kit.anchor_folds(df, 4, seed=42), kit.anchor_folds(vdf, 4, seed=
 emb = kit.phrase_embeddings(list(df.anchor) + list(df.target))
 runs = {r['name']: r for r in kit.read_log('runs/cvg')}
 oof = {n: kit.load_run('runs/cvg', runs[n]['run_id'])['oof'] for n in ('group', 'best', 'biencoder')}
-cvb = json.load(open('tests/results/cv-group.json'))['blends']
+cvb = json.load(open('notebooks/results/cv-group.json'))['blends']
 members = {n: {n: 1.0} for n in P} | {k: cvb[k]['weights'] for k in ('group+best', 'group+best+biencoder')}
 res = dict(seed=seed, rows=len(vdf), mean_rows_per_anchor=float(vdf.groupby('anchor').size().mean()), results={})
 for name, w in members.items():
@@ -29,4 +29,4 @@ for name, w in members.items():
 if len(P) > 1:  # the blend's weights fitted on these rows, nested over random folds as random_split.py does
     res['own_weights_nested'] = kit.blend(P, y, np.random.default_rng(seed).integers(0, 4, len(val)))['nested_pearson']
 print(json.dumps(res, indent=1, default=float))
-with open('tests/results/random-refine.jsonl', 'a') as f: f.write(json.dumps(res, default=float) + '\n')
+with open('notebooks/results/random-refine.jsonl', 'a') as f: f.write(json.dumps(res, default=float) + '\n')

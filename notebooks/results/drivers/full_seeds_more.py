@@ -1,5 +1,5 @@
 # Two more seeds of `best` retrained on every row; the mean of 5 seeds, alone and + the zero-shot cosine at the OOF
-# weights of the calibrated CV (tests/results/cv-best-calibrated.json). google/validation.csv scored once, at the end.
+# weights of the calibrated CV (notebooks/results/cv-best-calibrated.json). google/validation.csv scored once, at the end.
 import json, time, numpy as np, kit
 from pathlib import Path
 out = Path('runs/cpu3'); df, _ = kit.load_data()
@@ -11,7 +11,7 @@ for seed in (45, 46):
     t0 = time.time(); learn = kit.retrain_full(df, 'best', seed=seed, progress=False)
     np.save(f, learn.predict(google)); times[seed] = time.time() - t0; kit.free_memory(learn); print(seed, times[seed], flush=True)
 g = {42: kit.load_learner('runs/exp/best-full').predict(google), **{s: np.load(out / f'held-best-full-s{s}.npy') for s in (43, 44, 45, 46)}}
-w = json.load(open('tests/results/cv-best-calibrated.json'))['blend']['weights']
+w = json.load(open('notebooks/results/cv-best-calibrated.json'))['blend']['weights']
 cos, y = kit.sentence_similarity(google), google.score.values
 avg = np.mean(list(g.values()), 0)
 res = dict(times=times, single={s: kit.pearson(p, y) for s, p in g.items()},

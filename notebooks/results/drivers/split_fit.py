@@ -13,12 +13,6 @@ name = over.pop('name', None) or recipe + ''.join(f'-{k}{v}' for k, v in over.it
 df, _ = kit.load_data(); trn, val = kit.anchor_split(df)
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True)
 out = Path('runs/split'); out.mkdir(parents=True, exist_ok=True)
-if over.pop('random_batches', None):  # prototype: a pairwise model's training batches drawn at random, not length-bucketed
-    def random_batches(self, epoch=0):
-        if not self.shuffle: return self.eval_batches(self.bs)
-        perm = np.random.default_rng([self.seed, epoch]).permutation(len(self.rows))
-        return [perm[i:i + self.bs] for i in range(0, len(perm), self.bs)]
-    kit.Loader.batches = random_batches
 r = dict(kit.resolve_recipe(recipe), **over)
 t0 = time.time()
 learn = kit.make_learner(r, df, val, trn_idxs=trn, seed=seed, progress=False)

@@ -1,12 +1,12 @@
 # Transductive pseudo-labels on the kit's full path, scored once on google/validation.csv (fixed on the anchor split
 # first, pseudo_split.py): teacher = the notebook's blend, group + best + biencoder 4-fold ensembles (runs/cvg, weights
-# from their OOF predictions, tests/results/cv-group.json), refined by the refiner fitted on the OOF blend; the training
+# from their OOF predictions, notebooks/results/cv-group.json), refined by the refiner fitted on the OOF blend; the training
 # rows distilled from the nested-refined OOF blend (alpha 0.5), google's *pairs* (its score column dropped) labelled by
 # the teacher with kit.pseudo_labels; one `best` model trained on both (retrain_full), then scored on google's scores.
-# `python pseudo_full.py [seeds] [student recipe] [teacher members]` -> tests/results/pseudo-full.json; the members'
+# `python pseudo_full.py [seeds] [student recipe] [teacher members]` -> notebooks/results/pseudo-full.json; the members'
 # NNLS weights are fitted on their OOF predictions (kit.blend: for group,best,biencoder, cv-group.json's 0.5723 / 0.3195 /
 # 0.1082 again); other members (e.g. group,best,best_fgm,biencoder, after `cv_group.py best_fgm`) get their own file,
-# tests/results/pseudo-full-MEMBERS.json. A member 'a/b' is runs a and b averaged (cv_seed2.py: best_fgm/best_fgm_seed43).
+# notebooks/results/pseudo-full-MEMBERS.json. A member 'a/b' is runs a and b averaged (cv_seed2.py: best_fgm/best_fgm_seed43).
 import json, sys, time, numpy as np, pandas as pd, kit
 from pathlib import Path
 seeds = [int(s) for s in sys.argv[1].split(',')] if len(sys.argv) > 1 else [42]
@@ -32,7 +32,7 @@ teach_google = kit.refine(unscored, tp, rf, emb=emb)
 d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
               ignore_index=True)
 name = '+'.join(members).replace('/', '_and_')
-res_file = Path('tests/results/pseudo-full.json' if default else f'tests/results/pseudo-full-{name}.json')
+res_file = Path('notebooks/results/pseudo-full.json' if default else f'notebooks/results/pseudo-full-{name}.json')
 tag = '' if default else '-' + name   # the prediction files of another teacher's students
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}
 res.update(weights=w, teacher_oof_nested=kit.pearson(teach_trn, y), teacher_google=kit.pearson(teach_google, yg),
