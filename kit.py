@@ -1248,10 +1248,12 @@ class Learner:
         return logits
 
     # --- fit: epochs of steps on the one-cycle schedule, checked for NaN, the metrics table ---------------------------
-    def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, moms=None, resume=False):
+    def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, moms=None, resume=False,
+                      on_epoch=None):
         """Train `n_epoch` epochs with fastai's one-cycle schedule. `lr_max`: a float, or slice(lo, hi) spread over
         the layer groups. `moms`: fastai's (0.95, 0.85, 0.95) beta1 cycle; None keeps beta1 at 0.9 so the step
-        can be fused and captured. `resume`: continue an interrupted fit from its last epoch checkpoint."""
+        can be fused and captured. `resume`: continue an interrupted fit from its last epoch checkpoint.
+        `on_epoch(row)`: called with each epoch's metrics row (e.g. to report to a tuner, which may stop the fit)."""
         lr_max = LR if lr_max is None else lr_max
         if self.opt is None: self._make_opt()
         n_batches = len(self.dls.train)
@@ -1289,8 +1291,28 @@ class Learner:
             self._hist.append(row)
             self._print_row(row)
             if self.checkpoint: self._save_checkpoint(fit, epoch + 1)
+            if epoch == start: self._warn_if_not_learning(len(self.losses) - n_batches, lr_max, row)
+            if on_epoch is not None: on_epoch(row)
         if self.loss_func == 'pearson': self._calibrate()
         return self
+
+    def _warn_if_not_learning(self, first, lr_max, row):
+        """Say so when the first epoch did not learn: the model scores every validation pair alike, or the training
+        loss of its second half is not clearly (by 10%, or two standard errors) below the first half's while the
+        validation Pearson (when there is one) is under 0.1. A recipe's lr carried to another model must never
+        train a bad model silently."""
+        ls = np.asarray(self.losses[first:], np.float64)
+        h = len(ls) // 2
+        if h < 5 or not np.isfinite(ls).all(): return
+        a, b = ls[:h], ls[h:]
+        t = (a.mean() - b.mean()) / max(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)), 1e-12)
+        r, has_valid = row.get('pearson', np.nan), len(self.dls.valid.rows) > 1
+        flat = has_valid and not np.isfinite(r)
+        if not flat and (t >= 2 or b.mean() < 0.9 * a.mean() or (has_valid and r >= 0.1)): return
+        why = ('it scores every validation pair alike' if flat else
+               f'the training loss did not fall ({a.mean():.4g} -> {b.mean():.4g} over the first epoch)')
+        warnings.warn(f'the model is not learning: {why} at lr_max {_lr_repr(lr_max)}. Try learn.lr_find() and '
+                      f'another lr (kit.py train --lr), or check the inputs (dls.show_batch()).', stacklevel=3)
 
     def _train_epoch(self, epoch, sched):
         """One epoch of steps; returns the number of rows this rank trained on."""
@@ -2242,12 +2264,12 @@ def make_learner(recipe, df, val_idxs=(), trn_idxs=None, seed=None, **learner_kw
                        **learner_kw)
 
 
-def fit_recipe(learn, recipe=None):
+def fit_recipe(learn, recipe=None, on_epoch=None):
     """fit_one_cycle with the recipe's epochs and lr (spread by layer-wise decay when `llrd` is set)."""
     r = resolve_recipe(recipe or learn.recipe)
     lr = r['lr']
     if r['llrd']: lr = slice(r['lr'] * r['llrd'] ** (len(layer_groups(learn.model)) - 1), r['lr'])
-    return learn.fit_one_cycle(r['epochs'], lr)
+    return learn.fit_one_cycle(r['epochs'], lr, on_epoch=on_epoch)
 
 
 def retrain_full(df, recipe, out=None, seed=None, epochs=None, model=None, **learner_kw):
