@@ -15,7 +15,8 @@ Sections, in the walkthrough's order:
     config and errors; paths; data; the validation split; inputs; Hugging Face objects (embedded backbones, heads);
     DataLoaders; get_learner and the Learner (set-up, the training step, fit, lr_find, predictions, saving);
     lr_find's suggestions; saved model folders; the submission and atomic writes;
-    then iterating: recipes; cross-validation, the experiment log, ensembles;
+    then iterating: recipes; cross-validation, the experiment log, ensembles; error analysis; hyper-parameter
+    search (Optuna);
     then speed and several GPUs: CPU and DeBERTa speed-ups; DDP;
     then research extras: the group model; phrase embeddings, the refiner, distillation, pseudo-labels;
     then Kaggle packaging and the command line.
@@ -29,6 +30,7 @@ import io
 import json
 import math
 import os
+import platform
 import random
 import re
 import shutil
@@ -55,13 +57,15 @@ __all__ = [
     'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES',
     'backbone_path', 'get_dls', 'DataLoaders', 'GroupRow', 'Grouped', 'Learner', 'get_learner', 'load_learner',
     'set_seed', 'free_memory', 'pearson', 'write_submission', 'UsageError', 'RecipeError', 'read_meta', 'minimum',
-    'steep', 'valley', 'slide', 'NonFiniteLoss', 'log',
+    'steep', 'valley', 'slide', 'NonFiniteLoss', 'log', 'machine',
     # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
     'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
     'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings', 'anchor_features', 'fit_refiner',
     'refine', 'refine_oof', 'write_refiner', 'load_run', 'distill_labels', 'pseudo_labels', 'retrain_full',
     'find_model_folders', 'predict_folders', 'blend_weights', 'blend_members', 'write_blend', 'launch',
-    'init_distributed', 'package', 'upload_command', 'dataset_metadata']
+    'init_distributed', 'package', 'upload_command', 'dataset_metadata',
+    # tuning and error analysis
+    'split_fit', 'tune', 'TUNE_SPACE', 'study_table', 'anchor_report']
 
 COMPETITION = 'us-patent-phrase-to-phrase-matching'
 KAGGLE_INPUT = Path(os.environ.get('KIT_KAGGLE_INPUT') or '/kaggle/input')  # where Kaggle mounts attached data
@@ -1493,6 +1497,23 @@ class Learner:
         """Predictions for the rows of `df` (any frame with anchor, target, context), in its order."""
         return self.get_preds(df)
 
+    def top_losses(self, k=10, df=None):
+        """The `k` validation rows (or rows of `df`, which needs the scores) predicted worst: anchor, target,
+        context, score, prediction and the absolute error, largest first."""
+        y = self.dls.label_col
+        if df is None: df, preds = self.dls.df.iloc[self.dls.valid.rows], self.get_preds()
+        else: preds = self.predict(df)
+        if y not in df.columns: raise DataError(f'top_losses needs the true scores: the frame has no {y!r} column')
+        t = df[[c for c in ('anchor', 'target', 'context', y) if c in df.columns]].assign(pred=preds)
+        return t.assign(error=(t.pred - t[y]).abs()).sort_values('error', ascending=False).head(k)
+
+    def show_results(self, max_n=8, df=None):
+        """What the model reads (its input text), the score and the prediction, for `max_n` validation rows."""
+        df = (self.dls.df.iloc[self.dls.valid.rows] if df is None else df).head(max_n)
+        t = pd.DataFrame(dict(text=list(_call_get_x(self.dls.get_x, df))), index=df.index)
+        if self.dls.label_col in df.columns: t['score'] = df[self.dls.label_col]
+        return t.assign(pred=self.predict(df))
+
     def _validate_epoch(self):
         if len(self.dls.valid.rows) == 0: return float('nan'), float('nan')
         preds = self._predict_loader(self.dls.valid)
@@ -2213,7 +2234,10 @@ RECIPES['best_fgm'] = _default_with(loss='pearson', llrd=0.8, lr=6e-4, fgm_eps=1
 
 
 def resolve_recipe(recipe, **overrides):
-    """A full recipe dict from a name in RECIPES or a (partial) dict, with `overrides` that are not None."""
+    """A full recipe dict from a name in RECIPES, a (partial) dict, or a .json file of one (tune's best-recipe.json),
+    with `overrides` that are not None."""
+    if isinstance(recipe, Path) or (isinstance(recipe, str) and recipe.endswith('.json')):
+        recipe = _read_recipe(recipe)
     if isinstance(recipe, str):
         if recipe not in RECIPES: raise RecipeError(f'unknown recipe {recipe!r}; known: {", ".join(sorted(RECIPES))}')
         recipe = RECIPES[recipe]
@@ -2225,6 +2249,16 @@ def resolve_recipe(recipe, **overrides):
     if r['pooling'] == 'biencoder': r['inputs']['pair'] = True  # a bi-encoder embeds anchor and target apart
     if r['pooling'] == 'group': r['inputs'].setdefault('group', 'anchor_context')
     return r
+
+
+def _read_recipe(path):
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such recipe file (a JSON dict of recipe keys)')
+    try: r = json.loads(path.read_text())
+    except json.JSONDecodeError as e: raise RecipeError(f'{path}: not JSON ({e})') from None
+    if not isinstance(r, dict): raise RecipeError(f'{path}: a recipe file holds one JSON object, got {type(r).__name__}')
+    try: return resolve_recipe(r)
+    except RecipeError as e: raise RecipeError(f'{path}: {e}') from None
 
 
 _RENAMED = {'adv': 'fgm_eps',
@@ -2300,6 +2334,19 @@ def _versions():
     return dict(kit=__version__, torch=torch.__version__, transformers=transformers.__version__, pandas=pd.__version__)
 
 
+def machine():
+    """One line naming this machine and the date, for the top of an executed notebook or a results record."""
+    if torch.cuda.is_available(): hw = f'GPU {torch.cuda.get_device_name()}'
+    else:
+        cpu = platform.processor() or platform.machine()
+        try: cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+        except (OSError, StopIteration): pass
+        hw = f'CPU {cpu}, {torch.get_num_threads()} threads, {"bf16" if cpu_has_bf16() else "fp32"}'
+    v = _versions()
+    return (f"{time.strftime('%Y-%m-%d')}, {hw}; kit {v['kit']}, torch {v['torch']}, "
+            f"transformers {v['transformers']}")
+
+
 def append_jsonl(path, record):
     """Append one JSON line and fsync it: a finished record survives a crash right after."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -2328,11 +2375,12 @@ def read_log(out='runs'):
 
 
 def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epochs=None, model=None, folds=None,
-                   fold_seed=42, test_df=None, save_models=False, progress=True, device=None):
+                   fold_seed=42, test_df=None, save_models=False, progress=True, device=None, on_fold=None):
     """Train one model per anchor fold; keep out-of-fold predictions, per-fold and overall Pearson, wall time and
     the full recipe. Each finished fold is written at once (out/runs/RUN/foldK.json), so an interrupted run resumes
     where it stopped when called again; the finished run is appended to out/log.jsonl. Returns the log record,
-    with the out-of-fold predictions as `oof` (and the fold-averaged `test_preds` when `test_df` is given)."""
+    with the out-of-fold predictions as `oof` (and the fold-averaged `test_preds` when `test_df` is given).
+    `on_fold(k, mean_pearson)`: called after each fold with the mean fold Pearson so far (e.g. for a tuner)."""
     r = resolve_recipe(recipe, seed=seed, epochs=epochs, model=model)
     name = name or (recipe if isinstance(recipe, str) else 'custom')
     folds = anchor_folds(df, n_folds, seed=fold_seed) if folds is None else np.asarray(folds)
@@ -2365,6 +2413,7 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
         oof[f['val_idxs']] = f['preds']
         fold_info.append(f)
         if f.get('test_preds') is not None: test_preds.append(np.asarray(f['test_preds']))
+        if on_fold is not None: on_fold(k, float(np.mean([x['pearson'] for x in fold_info])))
     fold_r = [f['pearson'] for f in fold_info]
     rec = dict(run_id=run_id, name=name, seed=r['seed'], recipe=r, n_folds=n_folds, fold_seed=fold_seed, n_rows=len(df),
                fold_pearson=fold_r, mean_fold_pearson=float(np.mean(fold_r)), oof_pearson=pearson(oof, y),
@@ -2386,15 +2435,16 @@ def load_run(out, run_id):
     return dict(oof=np.load(d / 'oof.npy'), test_preds=np.load(tp) if tp.is_file() else None)
 
 
-def compare_experiments(log='runs', baseline=None, plot=True):
+def compare_experiments(log='runs', baseline=None, plot=True, metric='oof'):
     """One row per recipe name: mean ± std of the out-of-fold Pearson over its runs (seeds), the difference to
     `baseline`, and whether that difference is within the noise. The noise floor is the seed-to-seed std of one
     run, pooled over the recipes run with several seeds; a difference is flagged 'noise' when it is under two
     standard errors of a difference of means, 2·σ·√(1/n₁ + 1/n₂)."""
     runs = read_log(log) if not isinstance(log, list) else log
-    if not runs: raise ValueError(f'no finished runs in {log}')
-    df = pd.DataFrame([dict(name=r['name'], seed=r['seed'], pearson=r['oof_pearson'], time=r.get('train_time', np.nan))
-                       for r in runs])
+    runs = [r for r in runs if r.get('metric', 'oof') == metric]  # 'oof' (cross-validated) or 'split' (tune trials)
+    if not runs: raise ValueError(f'no finished runs with metric {metric!r} in {log}')
+    df = pd.DataFrame([dict(name=r['name'], seed=r['seed'], pearson=r[f'{metric}_pearson'],
+                            time=r.get('train_time', np.nan)) for r in runs])
     g = df.groupby('name', sort=False).agg(mean=('pearson', 'mean'), std=('pearson', 'std'), runs=('pearson', 'size'),
                                            time_min=('time', lambda t: t.mean() / 60))
     multi = g[g.runs > 1]
@@ -2452,6 +2502,225 @@ def blend(oofs, y, folds=None):
             pred[te] = X[te] @ _nnls_weights(X[tr], y[tr])
         res['nested_pearson'] = pearson(pred[ok], y[ok])
     return res
+
+
+# ----------------------------------------------------------------------------------------------------
+# error analysis: where a model is wrong, by pair, by anchor, by CPC section
+def anchor_report(df, preds, by='anchor', min_rows=5, plot=True, k=15):
+    """Pearson of `preds` within each anchor (or `by`='section', 'context', any column): one row per group with its
+    size, Pearson, mean absolute error and mean score and prediction, weakest first. Groups under `min_rows` rows
+    are left out (a Pearson of 2 rows means nothing). Plots the `k` weakest when `plot`."""
+    df = df.reset_index(drop=True)
+    preds = np.asarray(preds, np.float64)
+    if len(preds) != len(df): raise ValueError(f'{len(preds)} predictions for {len(df)} rows')
+    if 'score' not in df.columns: raise DataError("anchor_report needs the true scores: df has no 'score' column")
+    key = df[by] if by in df.columns else df.context.str[0] if by == 'section' else None
+    if key is None: raise KeyError(f'no column {by!r} in df (columns: {list(df.columns)})')
+    t = pd.DataFrame(dict(key=key.values, score=df.score.values, pred=preds))
+    rows = [dict(**{by: name}, rows=len(g), pearson=pearson(g.pred, g.score) if g.score.std() > 0 else float('nan'),
+                 mae=float((g.pred - g.score).abs().mean()), mean_score=g.score.mean(), mean_pred=g.pred.mean())
+            for name, g in t.groupby('key', sort=False) if len(g) >= min_rows]
+    rep = pd.DataFrame(rows).sort_values('pearson', na_position='first').reset_index(drop=True)
+    rep.attrs['overall'] = pearson(preds, df.score)
+    if plot and len(rep) and _rank() == 0:
+        try:
+            import matplotlib.pyplot as plt
+            w = rep.head(k)[::-1]
+            fig, ax = plt.subplots(figsize=(7, 0.3 * len(w) + 1))
+            ax.barh([str(x)[:40] for x in w[by]], w.pearson, color='C3')
+            ax.axvline(rep.attrs['overall'], color='grey', ls='--', lw=1, label=f'all rows {rep.attrs["overall"]:.3f}')
+            ax.set_xlabel(f'Pearson within the {by}'); ax.set_title(f'the {len(w)} weakest of {len(rep)} ({by})')
+            ax.legend(loc='lower right'); plt.tight_layout(); plt.show()
+        except ImportError: pass
+    return rep
+
+
+# ----------------------------------------------------------------------------------------------------
+# hyper-parameter search: Optuna trials of recipes, pruned per epoch, resumable, several workers on one storage
+# a search space is a plain dict, recipe key -> ('log', lo, hi) | ('float', lo, hi) | ('int', lo, hi) | [choices]
+TUNE_SPACE = dict(
+    lr=('log', 1e-4, 2e-3),
+    llrd=[None, 0.7, 0.8, 0.9],
+    epochs=[2, 4, 6],
+    batch_size=[32, 64, 128],
+    loss=['mse', 'pearson'],
+    dropout=[None, 0.0, 0.05],
+    weight_decay=('log', 1e-3, 0.1),
+)
+
+
+def _optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError('tune needs Optuna (Kaggle images have it): pip install optuna') from None
+    return optuna
+
+
+def _suggest(trial, space):
+    """The recipe values of one trial, sampled from `space`."""
+    out = {}
+    for k, s in space.items():
+        if isinstance(s, list): out[k] = trial.suggest_categorical(k, s)
+        elif isinstance(s, tuple) and len(s) == 3 and s[0] in ('log', 'float', 'int'):
+            kind, lo, hi = s
+            out[k] = (trial.suggest_int(k, lo, hi) if kind == 'int' else
+                      trial.suggest_float(k, lo, hi, log=kind == 'log'))
+        else: raise RecipeError(f"search space {k!r}: {s!r} is neither a list of choices nor ('log'|'float'|'int', lo, hi)")
+    return out
+
+
+def _in_space(v, s):
+    if isinstance(s, list): return v in s
+    kind, lo, hi = s
+    return v is not None and lo <= v <= hi and (kind != 'int' or float(v).is_integer())
+
+
+def split_fit(df, recipe, seed=None, out=None, name=None, on_epoch=None, progress=True, **overrides):
+    """Train a recipe on the walkthrough's anchor split (anchor_split(df), seed 42) and score its validation rows:
+    the quick comparison, cheaper than K folds. The record (name, seed, recipe, split_pearson, history, the
+    validation `preds`) is appended to OUT/log.jsonl when `out` is given, with metric 'split', so seed repeats
+    give compare_experiments(out, metric='split') its noise floor."""
+    r = resolve_recipe(recipe, seed=seed, **overrides)
+    name = name or (recipe if isinstance(recipe, str) and not recipe.endswith('.json') else 'custom')
+    trn, val = anchor_split(df)
+    t0 = time.time()
+    learn = make_learner(r, df, val, trn_idxs=trn, progress=progress)
+    try:
+        fit_recipe(learn, r, on_epoch=on_epoch)
+        preds = learn.get_preds()
+    finally:
+        hist = learn.history.to_dict('list'); free_memory(learn); del learn
+    rec = dict(run_id=f'{name}-s{r["seed"]}-{_recipe_hash(_hashed(r), len(df))}', name=name, seed=r['seed'], recipe=r,
+               metric='split', split_pearson=pearson(preds, df.score.values[val]),
+               history=hist, train_time=time.time() - t0, finished=time.strftime('%Y-%m-%d %H:%M:%S'), **_versions())
+    if out is not None and _rank() == 0: append_jsonl(Path(out) / 'log.jsonl', rec)
+    return dict(rec, preds=preds)
+
+
+def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None, epochs=None, model=None, seed=None,
+         storage=None, study_name=None, pruner='median', timeout=None, repeats=(), sampler_seed=None, progress=False):
+    """An Optuna study of `recipe` with the values of `space` (default TUNE_SPACE) sampled, maximising the validation
+    Pearson: on the walkthrough's anchor split, reported after every epoch so `pruner` ('median', 'halving' or None)
+    stops hopeless trials; or, with `folds`=K, the out-of-fold Pearson of K anchor folds, reported after each fold.
+    The study lives in `storage` (default sqlite:///OUT/study.db; a database URL lets machines share it): calling
+    tune again resumes it, up to `n_trials` finished trials in all, however many processes run it at once. Trial 0
+    is the recipe itself. Every finished trial is a line of OUT/log.jsonl (compare_experiments) and the best one so
+    far is OUT/best-recipe.json, a recipe that make_learner and `kit.py train --recipe` accept. `repeats`: seeds
+    to run trial 0 and the best trial again with, logged under their trial names, so compare_experiments(OUT,
+    metric=...) can tell a tuned win from seed noise (printed at the end). Each trial's training seed is in its
+    recipe, so any trial reruns exactly; the sampler's own seed is `sampler_seed` (None: a fresh one per process,
+    so that workers started together do not sample the same values). Returns the study."""
+    optuna = _optuna()
+    base = resolve_recipe(recipe, epochs=epochs, model=model, seed=seed)
+    space = dict(TUNE_SPACE if space is None else space)
+    if epochs is not None: space.pop('epochs', None)  # fixed by the caller
+    unknown = sorted(set(space) - set(DEFAULT_RECIPE))
+    if unknown: raise RecipeError(f'search space keys {unknown} are not recipe keys: {sorted(DEFAULT_RECIPE)}')
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    name = study_name or (recipe if isinstance(recipe, str) else 'custom') + ('-split' if folds is None else f'-{folds}fold')
+    url = storage or f'sqlite:///{(out / "study.db").resolve()}'
+    # heartbeats: a trial whose process died (killed, out of memory) is marked failed and run again by the next worker
+    import inspect
+    retry = {'heartbeat_stale_trial_callback' if 'heartbeat_stale_trial_callback' in
+             inspect.signature(optuna.storages.RDBStorage).parameters else 'failed_trial_callback':
+             optuna.storages.RetryFailedTrialCallback(max_retry=1)}  # the argument's name since Optuna 4.9
+    for attempt in range(5):  # workers starting together may race to create the tables of a new SQLite file
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')  # heartbeats are 'experimental' since Optuna 2.9, and work
+                st = optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=120, **retry)
+            break
+        except Exception:
+            if attempt == 4: raise
+            time.sleep(1 + attempt)
+    pr = {'median': optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30 if folds is None else 0),
+          'halving': optuna.pruners.SuccessiveHalvingPruner(), None: optuna.pruners.NopPruner()}
+    if pruner not in pr: raise UsageError(f"pruner must be 'median', 'halving' or None, got {pruner!r}")
+    study = optuna.create_study(study_name=name, storage=st, direction='maximize', load_if_exists=True,
+                                sampler=optuna.samplers.TPESampler(seed=sampler_seed), pruner=pr[pruner])
+    start = {k: base[k] for k in space if _in_space(base[k], space[k])}
+    if len(start) == len(space): study.enqueue_trial(start, skip_if_exists=True)  # trial 0: the recipe as it is
+    else: warnings.warn(f'the recipe\'s {sorted(set(space) - set(start))} are outside the search space: trial 0 is '
+                        f'sampled, not the recipe itself')
+    fold_ids = None if folds is None else anchor_folds(df, folds, seed=42)
+
+    def objective(trial):
+        r = resolve_recipe(base, **_suggest(trial, space))
+        trial.set_user_attr('recipe', r)
+        trial.set_user_attr('worker', f'{platform.node()}:{os.getpid()}')
+        if fold_ids is None:
+            def report(row):  # the step is the percentage of the schedule run: trials of other lengths compare
+                step = round(100 * (row['epoch'] + 1) / r['epochs'])
+                trial.report(row['pearson'] if np.isfinite(row['pearson']) else -1.0, step)
+                if trial.should_prune(): raise optuna.TrialPruned(f'pruned after epoch {row["epoch"]}')
+            rec = split_fit(df, r, name=f'{name}-trial{trial.number}', on_epoch=report, progress=progress)
+            value = rec['split_pearson']
+        else:
+            def report(k, preds_so_far):
+                trial.report(preds_so_far, k)
+                if trial.should_prune(): raise optuna.TrialPruned(f'pruned after fold {k}')
+            res = cross_validate(df, r, folds, out=out / 'folds', name=f'{name}-trial{trial.number}', folds=fold_ids,
+                                 progress=progress, on_fold=report)
+            value = res['oof_pearson']
+            rec = {k: v for k, v in res.items() if k not in ('oof', 'folds', 'test_preds')}
+        if not np.isfinite(value): raise optuna.TrialPruned('the validation Pearson is not finite')
+        rec.pop('preds', None)
+        append_jsonl(out / 'log.jsonl', dict(rec, study=name, trial=trial.number, params=trial.params))
+        return value
+
+    def keep_best(study, trial):
+        if trial.state != optuna.trial.TrialState.COMPLETE or study.best_trial.number != trial.number: return
+        with atomic_write(out / 'best-recipe.json') as f: json.dump(trial.user_attrs['recipe'], f, indent=1)
+        log(f'trial {trial.number}: best so far, Pearson {trial.value:.4f} -> {out / "best-recipe.json"}')
+
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    done = len(study.get_trials(deepcopy=False, states=states))
+    if done < n_trials:
+        log(f'study {name!r} in {url}: {done} of {n_trials} trials finished; running the rest')
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study.optimize(objective, n_trials=n_trials - done, timeout=timeout, gc_after_trial=True,
+                       callbacks=[keep_best, optuna.study.MaxTrialsCallback(n_trials, states=states)])
+    finished = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not finished: return study
+    best = study.best_trial
+    first = study.trials[0].value if study.trials[0].user_attrs.get('recipe') == base else None
+    changed = {k: v for k, v in best.user_attrs['recipe'].items() if v != DEFAULT_RECIPE.get(k)}
+    first = f'; the recipe itself (trial 0): {first:.4f}' if first is not None else ''
+    log(f'best: trial {best.number}, Pearson {best.value:.4f}{first}; where its recipe differs from DEFAULT_RECIPE: '
+        f'{changed}')
+    if repeats and _rank() == 0:
+        metric = 'split' if folds is None else 'oof'
+        names = {0: f'{name}-trial0', best.number: f'{name}-trial{best.number}'}
+        done_runs = {(r['name'], r['seed']) for r in read_log(out)}
+        for number, run_name in names.items():
+            r = study.trials[number].user_attrs['recipe']
+            for s in repeats:
+                if (run_name, s) in done_runs: continue
+                if folds is None: split_fit(df, r, seed=s, out=out, name=run_name, progress=progress)
+                else:
+                    rec = cross_validate(df, r, folds, out=out / 'folds', name=run_name, seed=s, folds=fold_ids,
+                                         progress=progress)
+                    append_jsonl(out / 'log.jsonl', {k: v for k, v in rec.items()
+                                                     if k not in ('oof', 'folds', 'test_preds')})
+        if len(names) > 1:
+            table = compare_experiments([r for r in read_log(out) if r['name'] in names.values()], baseline=names[0],
+                                        plot=False, metric=metric)
+            log(table.to_string())
+            log(f'noise floor {table.attrs["noise_floor"]:.4f}: trial {best.number} against the recipe is '
+                f'{table.verdict[names[best.number]]!r}')
+    return study
+
+
+def study_table(study):
+    """The trials of a study, best first: number, state, value, the sampled values, epochs run and seconds."""
+    rows = []
+    for t in study.trials:
+        steps = sorted(t.intermediate_values)
+        rows.append(dict(trial=t.number, state=t.state.name.lower(), pearson=t.value, **t.params,
+                         steps=len(steps), seconds=(t.datetime_complete - t.datetime_start).total_seconds()
+                         if t.datetime_complete and t.datetime_start else np.nan))
+    return pd.DataFrame(rows).sort_values('pearson', ascending=False, na_position='last').reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -3164,7 +3433,7 @@ def package(outdir, models=(), embedded_model=False, fp16=False, title=None, slu
         (tmp / 'notebooks').mkdir()
         for nb in notebooks:
             text = nb.read_text()
-            if nb.name == 'inference.ipynb': text = text.replace(f"'{DEFAULT_SLUG}'", repr(slug))  # its own dataset
+            text = text.replace(f"'{DEFAULT_SLUG}'", repr(slug))  # each notebook finds its own dataset
             (tmp / 'notebooks' / nb.name).write_text(text)
         weights = {}  # blend.json weights, re-keyed by the packaged folder names
         for m in models:
@@ -3238,7 +3507,8 @@ def _cli():
     sub = ap.add_subparsers(dest='cmd', required=True, metavar='COMMAND')
     p = sub.add_parser('train', help='train a recipe: cross-validated (--folds K) or on every row (--full)')
     p.add_argument('--recipe', default='walkthrough', help=f'a named recipe, one of {", ".join(sorted(RECIPES))} '
-                                                           '(default walkthrough)')
+                                                           "(default walkthrough), or a .json file (tune's "
+                                                           'best-recipe.json)')
     p.add_argument('--model', help="checkpoint: an embedded backbone (" + ', '.join(BACKBONES) + "), a hub name or a "
                                    "model folder; default: the recipe's (the embedded MiniLM)")
     g = p.add_mutually_exclusive_group()
@@ -3253,6 +3523,27 @@ def _cli():
     p.add_argument('--data', help='folder with train.csv and test.csv (default: data_path())')
     p.add_argument('--rows', type=int, help='only about the first N rows (whole anchors): a quick run')
     p.add_argument('--out', required=True, help='folder for the model folders and the experiment log')
+    p = sub.add_parser('tune', help='an Optuna study of a recipe: resumable, pruned per epoch, several workers')
+    p.add_argument('--recipe', default='best', help='the recipe to start from (trial 0), a name or a .json file '
+                                                    '(default best)')
+    p.add_argument('--model', help="checkpoint, as for train (default: the recipe's)")
+    p.add_argument('--trials', type=int, default=30, help='finished trials in the study, all workers together '
+                                                         '(default 30)')
+    p.add_argument('--folds', type=int, help='score each trial on K anchor folds (default: the anchor split, '
+                                             'cheaper)')
+    p.add_argument('--epochs', type=int, help='fix the epochs instead of sampling them')
+    p.add_argument('--seed', type=int, help="the trials' seed and the sampler's (default the recipe's 42)")
+    p.add_argument('--repeats', default='', help='seeds to rerun trial 0 and the best trial with, e.g. 43,44: '
+                                                 'tells a tuned win from noise')
+    p.add_argument('--pruner', default='median', choices=['median', 'halving', 'none'],
+                   help='stop hopeless trials: median (default), halving (successive halving) or none')
+    p.add_argument('--storage', help='an Optuna storage URL shared by several machines, e.g. '
+                                     'postgresql://user:pass@host/db (default sqlite:///OUT/study.db)')
+    p.add_argument('--study', help='the study name (default RECIPE-split or RECIPE-Kfold)')
+    p.add_argument('--timeout', type=float, help='stop starting trials after this many seconds')
+    p.add_argument('--data', help='folder with train.csv and test.csv (default: data_path())')
+    p.add_argument('--rows', type=int, help='only about the first N rows (whole anchors): a quicker study')
+    p.add_argument('--out', required=True, help='folder for the study, its log.jsonl and best-recipe.json')
     p = sub.add_parser('predict', help='predict a CSV (anchor,target,context[,id]) with saved model folder(s)')
     p.add_argument('models', help='a model folder, or a folder of them (blended by its blend.json, else averaged)')
     p.add_argument('--csv', required=True, help='the pairs to score, e.g. data/test.csv')
@@ -3292,6 +3583,15 @@ def main(argv=None):
         sys.exit(2)
 
 
+def _cli_data(args):
+    """train.csv and test.csv of --data; with --rows, the whole anchors that make about that many rows."""
+    df, test_df = load_data(args.data)
+    if args.rows:
+        keep = df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))]
+        df = df[df.anchor.isin(keep)].reset_index(drop=True)
+    return df, test_df
+
+
 def _run(args):
     init_distributed()  # under torchrun: join the process group (DDP); otherwise nothing
     if args.cmd == 'package':
@@ -3308,18 +3608,14 @@ def _run(args):
         if args.lr is not None and not args.lr > 0: raise UsageError(f'--lr must be > 0, got {args.lr}')
         r = resolve_recipe(args.recipe, seed=args.seed, epochs=args.epochs, model=args.model, lr=args.lr,
                            batch_size=args.batch_size, accum=args.accum)
-        df, test_df = load_data(args.data)
-        if args.rows:  # whole anchors, about args.rows rows
-            keep = df.anchor.unique()[:max(2, int(df.anchor.nunique() * args.rows / len(df)))]
-            df = df[df.anchor.isin(keep)].reset_index(drop=True)
-        out = Path(args.out)
+        df, test_df = _cli_data(args)
+        out, name = Path(args.out), Path(args.recipe).stem
         if args.full:
-            learn = retrain_full(df, r, out=out / f'{args.recipe}-full')
+            learn = retrain_full(df, r, out=out / f'{name}-full')
             log(learn.history.to_string(index=False))
-            log(f'saved {out / f"{args.recipe}-full"}')
+            log(f'saved {out / f"{name}-full"}')
         else:
-            res = cross_validate(df, r, n_folds=args.folds, out=out, name=args.recipe, test_df=test_df,
-                                 save_models=True)
+            res = cross_validate(df, r, n_folds=args.folds, out=out, name=name, test_df=test_df, save_models=True)
             log(pd.DataFrame(dict(fold=range(args.folds), pearson=res['fold_pearson'],
                                   time_s=np.round(res['fold_time']))).to_string(index=False))
             log(f'out-of-fold Pearson {res["oof_pearson"]:.4f}; models in {out / "runs" / res["run_id"]}; log '
@@ -3329,6 +3625,22 @@ def _run(args):
                 write_refiner(out / 'runs' / res['run_id'], rf)
                 log(f'refiner (the other targets of each anchor): out-of-fold Pearson {rf["pearson_before"]:.4f} -> '
                     f'{rf["nested_pearson"]:.4f} (nested over the folds); saved beside the models')
+    elif args.cmd == 'tune':
+        for flag, v, lo in (('--trials', args.trials, 1), ('--folds', args.folds, 2), ('--epochs', args.epochs, 1),
+                            ('--rows', args.rows, 1)):
+            if v is not None and v < lo: raise UsageError(f'{flag} must be at least {lo}, got {v}')
+        try: repeats = [int(x) for x in args.repeats.split(',') if x.strip()]
+        except ValueError: raise UsageError(f'--repeats takes seeds separated by commas, e.g. 43,44; got '
+                                            f'{args.repeats!r}') from None
+        resolve_recipe(args.recipe)  # an unknown recipe stops here, before any data is read
+        df, _ = _cli_data(args)
+        study = tune(df, args.recipe, n_trials=args.trials, out=args.out, folds=args.folds, epochs=args.epochs,
+                     model=args.model, seed=args.seed, storage=args.storage, study_name=args.study,
+                     pruner=None if args.pruner == 'none' else args.pruner, timeout=args.timeout, repeats=repeats)
+        t = study_table(study)
+        log(t.head(10).to_string(index=False))
+        log(f'{len(t)} trials: {int((t.state == "complete").sum())} complete, {int((t.state == "pruned").sum())} '
+            f'pruned; the best recipe: {Path(args.out) / "best-recipe.json"} (kit.py train --recipe that file)')
     elif args.cmd == 'predict':
         df = read_pairs(args.csv)
         folders, weights = blend_members(args.models)

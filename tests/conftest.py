@@ -108,3 +108,12 @@ def tiny_model(arch='bert', seed=0, dropout=0.0):
         **common, relative_attention=True, position_buckets=256, norm_rel_ebd='layer_norm', share_att_key=True,
         pos_att_type=['p2c', 'c2p'], max_relative_positions=-1, position_biased_input=False, type_vocab_size=0,
         pooler_dropout=dropout))
+
+
+@pytest.fixture(scope='session')
+def tiny_ckpt(tmp_path_factory):
+    """A model folder of a small random-weight BERT with the embedded tokenizer: recipes load it by path, fast."""
+    d = tmp_path_factory.mktemp('tiny-ckpt')
+    tiny_model().save_pretrained(d)
+    tokenizer().save_pretrained(d)
+    return d

@@ -425,3 +425,14 @@ def test_a_fit_that_does_not_learn_says_so(tokz):
         warnings.simplefilter('error')
         rows = fit(3e-3)
     assert [r['epoch'] for r in rows] == [0]  # on_epoch saw the epoch's metrics row
+
+
+def test_top_losses_and_show_results_name_the_worst_rows(fitted):
+    top = fitted.top_losses(5)
+    assert list(top.columns) == ['anchor', 'target', 'context', 'score', 'pred', 'error'] and len(top) == 5
+    assert top.error.is_monotonic_decreasing
+    preds = fitted.get_preds()
+    assert top.error.iloc[0] == pytest.approx(np.abs(preds - fitted.dls.valid.labels).max(), abs=1e-6)
+    shown = fitted.show_results(3)
+    assert list(shown.columns) == ['text', 'score', 'pred'] and len(shown) == 3
+    np.testing.assert_allclose(shown.pred, preds[:3], atol=1e-5)

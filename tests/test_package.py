@@ -167,6 +167,8 @@ def test_round_trip_package_upload_mount_infer(tmp_path, trained, data_dir, monk
     ds = inp / 'datasets' / 'tester' / 'patent-kit'
     mount(server, ds)
     assert [f.name for f in kit.find_model_folders(ds / 'models')] == ['fold0', 'fold1']
+    for nb in ('inference', 'walkthrough', 'experiments'):  # every notebook looks for its own dataset's slug
+        assert "'patent-kit'" in (ds / 'notebooks' / f'{nb}.ipynb').read_text()
     comp = inp / 'competitions' / kit.COMPETITION; comp.mkdir(parents=True)
     for f in ('train.csv', 'test.csv'): shutil.copy(Path(data_dir) / f, comp / f)
     evil = inp / 'other-dataset'; evil.mkdir()
