@@ -2621,10 +2621,11 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     name = study_name or (recipe if isinstance(recipe, str) else 'custom') + ('-split' if folds is None else f'-{folds}fold')
     url = storage or f'sqlite:///{(out / "study.db").resolve()}'
     # heartbeats: a trial whose process died (killed, out of memory) is marked failed and run again by the next worker
-    import inspect
-    retry = {'heartbeat_stale_trial_callback' if 'heartbeat_stale_trial_callback' in
-             inspect.signature(optuna.storages.RDBStorage).parameters else 'failed_trial_callback':
-             optuna.storages.RetryFailedTrialCallback(max_retry=1)}  # the argument's name since Optuna 4.9
+    with warnings.catch_warnings():  # the names since Optuna 4.9, else the older ones
+        warnings.simplefilter('ignore')
+        if hasattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback'):
+            retry = dict(heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
+        else: retry = dict(failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=1))
     for attempt in range(5):  # workers starting together may race to create the tables of a new SQLite file
         try:
             with warnings.catch_warnings():

@@ -435,4 +435,4 @@ def test_top_losses_and_show_results_name_the_worst_rows(fitted):
     assert top.error.iloc[0] == pytest.approx(np.abs(preds - fitted.dls.valid.labels).max(), abs=1e-6)
     shown = fitted.show_results(3)
     assert list(shown.columns) == ['text', 'score', 'pred'] and len(shown) == 3
-    np.testing.assert_allclose(shown.pred, preds[:3], atol=1e-5)
+    np.testing.assert_allclose(shown.pred, preds[:3], atol=5e-3)  # other batch shapes: bf16 rounds otherwise

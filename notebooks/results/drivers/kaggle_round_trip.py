@@ -16,7 +16,7 @@ def sh(*args):
     print('$', ' '.join(map(str, args)), flush=True)
     subprocess.run([sys.executable, str(ROOT / 'kit.py'), *map(str, args)], check=True)
 
-sh('train', '--recipe', 'walkthrough', '--folds', '2', '--epochs', '1', '--rows', '4000', '--out', work / 'runs')
+sh('train', '--recipe', 'best', '--folds', '2', '--epochs', '2', '--rows', '5000', '--out', work / 'runs')
 sh('package', work / 'upload', '--models', work / 'runs', '--slug', 'patent-kit', '--owner', 'tester',
    '--title', 'Patent phrase kit and models')
 mp = pytest.MonkeyPatch()
