@@ -2239,7 +2239,8 @@ def resolve_recipe(recipe, **overrides):
     if isinstance(recipe, Path) or (isinstance(recipe, str) and recipe.endswith('.json')):
         recipe = _read_recipe(recipe)
     if isinstance(recipe, str):
-        if recipe not in RECIPES: raise RecipeError(f'unknown recipe {recipe!r}; known: {", ".join(sorted(RECIPES))}')
+        if recipe not in RECIPES:
+            raise RecipeError(f'unknown recipe {recipe!r}; known: {", ".join(sorted(RECIPES))}, or a .json recipe file')
         recipe = RECIPES[recipe]
     recipe, overrides = _renamed(recipe), _renamed(overrides)
     unknown = set(recipe) - set(DEFAULT_RECIPE)
@@ -2256,7 +2257,8 @@ def _read_recipe(path):
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such recipe file (a JSON dict of recipe keys)')
     try: r = json.loads(path.read_text())
     except json.JSONDecodeError as e: raise RecipeError(f'{path}: not JSON ({e})') from None
-    if not isinstance(r, dict): raise RecipeError(f'{path}: a recipe file holds one JSON object, got {type(r).__name__}')
+    if not isinstance(r, dict):
+        raise RecipeError(f'{path}: a recipe file holds one JSON object, got {type(r).__name__}')
     try: return resolve_recipe(r)
     except RecipeError as e: raise RecipeError(f'{path}: {e}') from None
 
@@ -2566,7 +2568,8 @@ def _suggest(trial, space):
             kind, lo, hi = s
             out[k] = (trial.suggest_int(k, lo, hi) if kind == 'int' else
                       trial.suggest_float(k, lo, hi, log=kind == 'log'))
-        else: raise RecipeError(f"search space {k!r}: {s!r} is neither a list of choices nor ('log'|'float'|'int', lo, hi)")
+        else: raise RecipeError(f"search space {k!r}: {s!r} is neither a list of choices nor "
+                                f"('log'|'float'|'int', lo, hi)")
     return out
 
 
@@ -2618,7 +2621,8 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     unknown = sorted(set(space) - set(DEFAULT_RECIPE))
     if unknown: raise RecipeError(f'search space keys {unknown} are not recipe keys: {sorted(DEFAULT_RECIPE)}')
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    name = study_name or (recipe if isinstance(recipe, str) else 'custom') + ('-split' if folds is None else f'-{folds}fold')
+    kind = '-split' if folds is None else f'-{folds}fold'
+    name = study_name or (Path(recipe).stem if isinstance(recipe, (str, Path)) else 'custom') + kind
     url = storage or f'sqlite:///{(out / "study.db").resolve()}'
     # heartbeats: a trial whose process died (killed, out of memory) is marked failed and run again by the next worker
     with warnings.catch_warnings():  # the names since Optuna 4.9, else the older ones
