@@ -2625,15 +2625,15 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     name = study_name or (Path(recipe).stem if isinstance(recipe, (str, Path)) else 'custom') + kind
     url = storage or f'sqlite:///{(out / "study.db").resolve()}'
     # heartbeats: a trial whose process died (killed, out of memory) is marked failed and run again by the next worker
-    with warnings.catch_warnings():  # the names since Optuna 4.9, else the older ones
-        warnings.simplefilter('ignore')
-        if hasattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback'):
-            retry = dict(heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
-        else: retry = dict(failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=1))
+    # (the callback's name since Optuna 4.9, else the older one; 'experimental' warnings since 2.9, and they work)
     for attempt in range(5):  # workers starting together may race to create the tables of a new SQLite file
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter('ignore')  # heartbeats are 'experimental' since Optuna 2.9, and work
+                warnings.simplefilter('ignore')
+                o = optuna.storages
+                retry = (dict(heartbeat_stale_trial_callback=o.RetryHeartbeatStaleTrialCallback(max_retry=1))
+                         if hasattr(o, 'RetryHeartbeatStaleTrialCallback') else
+                         dict(failed_trial_callback=o.RetryFailedTrialCallback(max_retry=1)))
                 st = optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=120, **retry)
             break
         except Exception:
@@ -2649,6 +2649,7 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     else: warnings.warn(f'the recipe\'s {sorted(set(space) - set(start))} are outside the search space: trial 0 is '
                         f'sampled, not the recipe itself')
     fold_ids = None if folds is None else anchor_folds(df, folds, seed=42)
+    record = lambda res: {k: v for k, v in res.items() if k not in ('oof', 'folds', 'test_preds', 'preds')}
 
     def objective(trial):
         r = resolve_recipe(base, **_suggest(trial, space))
@@ -2659,8 +2660,8 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
                 step = round(100 * (row['epoch'] + 1) / r['epochs'])
                 trial.report(row['pearson'] if np.isfinite(row['pearson']) else -1.0, step)
                 if trial.should_prune(): raise optuna.TrialPruned(f'pruned after epoch {row["epoch"]}')
-            rec = split_fit(df, r, name=f'{name}-trial{trial.number}', on_epoch=report, progress=progress)
-            value = rec['split_pearson']
+            res = split_fit(df, r, name=f'{name}-trial{trial.number}', on_epoch=report, progress=progress)
+            value = res['split_pearson']
         else:
             def report(k, preds_so_far):
                 trial.report(preds_so_far, k)
@@ -2668,10 +2669,8 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
             res = cross_validate(df, r, folds, out=out / 'folds', name=f'{name}-trial{trial.number}', folds=fold_ids,
                                  progress=progress, on_fold=report)
             value = res['oof_pearson']
-            rec = {k: v for k, v in res.items() if k not in ('oof', 'folds', 'test_preds')}
         if not np.isfinite(value): raise optuna.TrialPruned('the validation Pearson is not finite')
-        rec.pop('preds', None)
-        append_jsonl(out / 'log.jsonl', dict(rec, study=name, trial=trial.number, params=trial.params))
+        append_jsonl(out / 'log.jsonl', dict(record(res), study=name, trial=trial.number, params=trial.params))
         return value
 
     def keep_best(study, trial):
@@ -2689,9 +2688,10 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     finished = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not finished: return study
     best = study.best_trial
-    first = study.trials[0].value if study.trials[0].user_attrs.get('recipe') == base else None
+    t0 = study.trials[0]
+    first = (f'; the recipe itself (trial 0): {t0.value:.4f}' if t0.value is not None and
+             t0.user_attrs.get('recipe') == base else '')
     changed = {k: v for k, v in best.user_attrs['recipe'].items() if v != DEFAULT_RECIPE.get(k)}
-    first = f'; the recipe itself (trial 0): {first:.4f}' if first is not None else ''
     log(f'best: trial {best.number}, Pearson {best.value:.4f}{first}; where its recipe differs from DEFAULT_RECIPE: '
         f'{changed}')
     if repeats and _rank() == 0:
@@ -2703,11 +2703,8 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
             for s in repeats:
                 if (run_name, s) in done_runs: continue
                 if folds is None: split_fit(df, r, seed=s, out=out, name=run_name, progress=progress)
-                else:
-                    rec = cross_validate(df, r, folds, out=out / 'folds', name=run_name, seed=s, folds=fold_ids,
-                                         progress=progress)
-                    append_jsonl(out / 'log.jsonl', {k: v for k, v in rec.items()
-                                                     if k not in ('oof', 'folds', 'test_preds')})
+                else: append_jsonl(out / 'log.jsonl', record(cross_validate(
+                    df, r, folds, out=out / 'folds', name=run_name, seed=s, folds=fold_ids, progress=progress)))
         if len(names) > 1:
             table = compare_experiments([r for r in read_log(out) if r['name'] in names.values()], baseline=names[0],
                                         plot=False, metric=metric)
