@@ -10,7 +10,7 @@ def fold_preds(run):
         d = json.loads(gzip.open(f).read()); out[d['fold']] = (np.array(d['val_idxs']), np.array(d['preds']))
     return out
 mp = fold_preds('best@all-mpnet-base-v2-s42-f47eb939')
-mini = kit.load_run('runs/cvb', 'best-s42-ccb88234')['oof']
+mini = np.load('notebooks/results/cvb/best.npz')['oof']
 idx = np.concatenate([v[0] for v in mp.values()]); pm = np.full(len(df), np.nan)
 for i, p in mp.values(): pm[i] = p
 res = dict(folds=sorted(mp), rows=len(idx), mpnet=kit.pearson(pm[idx], y[idx]), minilm=kit.pearson(mini[idx], y[idx]))
