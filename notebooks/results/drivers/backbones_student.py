@@ -5,7 +5,8 @@
 # student trained on both with kit.retrain_full, then scored once on google's scores.
 # `python backbones_student.py [student recipe] [model] [seeds] [members]`, defaults best, all-mpnet-base-v2, 42, every
 # kept member -> notebooks/results/backbones-student.json (the student's predictions beside the members' npz files).
-import json, sys, time, numpy as np, pandas as pd, torch, kit
+from blends import pseudo_label_set
+import json, sys, time, numpy as np, torch, kit
 from pathlib import Path
 torch.set_num_threads(2)
 student = sys.argv[1] if len(sys.argv) > 1 else 'best'
@@ -17,15 +18,9 @@ df, _ = kit.load_data(); y = df.score.values
 google = kit.read_pairs(kit.data_path().parent / 'google' / 'validation.csv', scored=True); yg = google.score.values
 unscored = google.drop(columns='score')
 R = {n: dict(np.load(keep / f'{n}.npz')) for n in members}
+for n in R: R[n]['test_preds'] = R[n].pop('google')
 folds = kit.anchor_folds(df, 4, seed=42)
-w = kit.blend({n: R[n]['oof'] for n in members}, y, folds)['weights']
-oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['google'] for n in w)
-emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anchor) + list(google.target))
-rf = kit.fit_refiner(df, oof, folds, emb=emb)
-teach_trn = kit.refine_oof(df, oof, folds, emb=emb)
-teach_google = kit.refine(unscored, tp, rf, emb=emb)
-d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
-              ignore_index=True)
+d, w, rf, emb, teach_trn, teach_google = pseudo_label_set(R, df, folds, google)
 res_file = Path('notebooks/results/backbones-student.json')
 res = json.loads(res_file.read_text()) if res_file.is_file() else {}
 teacher = '+'.join(members)

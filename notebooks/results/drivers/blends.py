@@ -1,7 +1,8 @@
 # Shared by the CV report drivers (cv_group_report.py, cv_fgm_report.py, cv_seed2_report.py): each combination of
 # members' out-of-fold predictions blended (NNLS weights nested over the folds; one member alone as it is), the refiner
-# fitted on each blend, and each blend's fold ensembles on the test set, plain and refined (scored by the caller, once).
-import kit
+# fitted on each blend, and each blend's fold ensembles on the test set, plain and refined (scored by the caller, once);
+# and the pseudo-label students' training set (pseudo_full.py, backbones_student.py).
+import pandas as pd, kit
 
 
 def blend_and_refine(R, combos, df, folds, emb, test_df):
@@ -18,3 +19,20 @@ def blend_and_refine(R, combos, df, folds, emb, test_df):
         held[key + ', fold ensembles, refined'] = kit.refine(test_df, test, rf, emb=emb)
         print(key, blends[key], flush=True)
     return blends, held
+
+
+def pseudo_label_set(R, df, folds, test_df):
+    """The pseudo-label students' training set (pseudo_full.py, backbones_student.py). R: {member: {'oof', 'test_preds'}}.
+    Teacher = the members' NNLS blend, refined; df's rows distilled from its nested-refined OOF blend (alpha 0.5),
+    test_df's pairs (no score read) labelled by it. -> (training rows, weights, refiner, phrase embeddings,
+    teacher on df, teacher on test_df)."""
+    w = kit.blend({n: R[n]['oof'] for n in R}, df.score.values, folds)['weights']
+    oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
+    emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(test_df.anchor) + list(test_df.target))
+    rf = kit.fit_refiner(df, oof, folds, emb=emb)
+    teach_trn = kit.refine_oof(df, oof, folds, emb=emb)
+    unscored = test_df.drop(columns='score', errors='ignore')
+    teach_test = kit.refine(unscored, tp, rf, emb=emb)
+    d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_test, df, teach_trn)],
+                  ignore_index=True)
+    return d, w, rf, emb, teach_trn, teach_test

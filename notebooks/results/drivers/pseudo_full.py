@@ -7,7 +7,8 @@
 # NNLS weights are fitted on their OOF predictions (kit.blend: for group,best,biencoder, cv-group.json's 0.5723 / 0.3195 /
 # 0.1082 again); other members (e.g. group,best,best_fgm,biencoder, after `cv_group.py best_fgm`) get their own file,
 # notebooks/results/pseudo-full-MEMBERS.json. A member 'a/b' is runs a and b averaged (cv_seed2.py: best_fgm/best_fgm_seed43).
-import json, sys, time, numpy as np, pandas as pd, kit
+from blends import pseudo_label_set
+import json, sys, time, numpy as np, kit
 from pathlib import Path
 seeds = [int(s) for s in sys.argv[1].split(',')] if len(sys.argv) > 1 else [42]
 student = sys.argv[2] if len(sys.argv) > 2 else 'best'
@@ -23,14 +24,7 @@ def member(n):   # 'a/b': runs a and b (e.g. two seeds of one recipe) averaged, 
     return {k: sum(r[k] for r in rs) / len(rs) for k in ('oof', 'test_preds')}
 R = {n: member(n) for n in members}
 folds = kit.anchor_folds(df, 4, seed=42)
-w = kit.blend({n: R[n]['oof'] for n in members}, y, folds)['weights']
-oof, tp = sum(w[n] * R[n]['oof'] for n in w), sum(w[n] * R[n]['test_preds'] for n in w)
-emb = kit.phrase_embeddings(list(df.anchor) + list(df.target) + list(google.anchor) + list(google.target))
-rf = kit.fit_refiner(df, oof, folds, emb=emb)
-teach_trn = kit.refine_oof(df, oof, folds, emb=emb)
-teach_google = kit.refine(unscored, tp, rf, emb=emb)
-d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_google, df, teach_trn)],
-              ignore_index=True)
+d, w, rf, emb, teach_trn, teach_google = pseudo_label_set(R, df, folds, google)
 name = '+'.join(members).replace('/', '_and_')
 res_file = Path('notebooks/results/pseudo-full.json' if default else f'notebooks/results/pseudo-full-{name}.json')
 tag = '' if default else '-' + name   # the prediction files of another teacher's students
