@@ -1,8 +1,10 @@
 # Shared by the CV report drivers (cv_group_report.py, cv_fgm_report.py, cv_seed2_report.py): each combination of
 # members' out-of-fold predictions blended (NNLS weights nested over the folds; one member alone as it is), the refiner
 # fitted on each blend, and each blend's fold ensembles on the test set, plain and refined (scored by the caller, once);
-# and the pseudo-label students' training set (pseudo_full.py, backbones_student.py).
-import pandas as pd, kit
+# the pseudo-label students' training set (pseudo_full.py, backbones_student.py); and the finished folds of a run kept
+# in the repository between sessions (backbones_cv.py, tuned_cv.py).
+import gzip, shutil, pandas as pd, kit
+from pathlib import Path
 
 
 def blend_and_refine(R, combos, df, folds, emb, test_df):
@@ -36,3 +38,21 @@ def pseudo_label_set(R, df, folds, test_df):
     d = pd.concat([kit.distill_labels(df, teach_trn, alpha=0.5), kit.pseudo_labels(unscored, teach_test, df, teach_trn)],
                   ignore_index=True)
     return d, w, rf, emb, teach_trn, teach_test
+
+
+def restore_folds(runs, kept):
+    """Copy the folds kept in `kept`/RUN/foldK.json.gz back to `runs`/RUN/foldK.json, where cross_validate resumes."""
+    for f in Path(kept).glob('*/fold*.json.gz'):
+        dst = Path(runs) / f.parent.name / f.name[:-3]
+        if not dst.is_file():  # atomic_write makes the folder
+            with gzip.open(f, 'rb') as src, kit.atomic_write(dst, 'wb') as fh: shutil.copyfileobj(src, fh)
+
+
+def keep_folds(runs, kept):
+    """Gzip each finished fold of `runs` into `kept` (committed), so a run a session could not finish goes on in the next."""
+    for f in Path(runs).glob('*/fold*.json'):
+        dst = Path(kept) / f.parent.name / (f.name + '.gz')
+        if not dst.is_file():
+            with open(f, 'rb') as src, kit.atomic_write(dst, 'wb') as fh, \
+                    gzip.GzipFile(fileobj=fh, mode='wb', mtime=0) as z:
+                shutil.copyfileobj(src, z)
