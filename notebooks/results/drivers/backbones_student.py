@@ -3,14 +3,15 @@
 # the members' OOF predictions (their fold ensembles on google/validation.csv's pairs), refined; the training rows
 # distilled from the nested-refined OOF blend (alpha 0.5), google's *pairs* (score dropped) labelled by the teacher; one
 # student trained on both with kit.retrain_full, then scored once on google's scores.
-# `python backbones_student.py [student recipe] [model] [seeds] [members]`, defaults best, all-mpnet-base-v2, 42, every
-# kept member -> notebooks/results/backbones-student.json (the student's predictions beside the members' npz files).
+# `python backbones_student.py [student recipe] [model] [seeds] [members]`, defaults best, all-mpnet-base-v2 ('' for
+# the embedded MiniLM), 42, every kept member -> notebooks/results/backbones-student.json (the student's predictions
+# beside the members' npz files).
 from blends import pseudo_label_set
 import json, sys, time, numpy as np, torch, kit
 from pathlib import Path
 torch.set_num_threads(2)
 student = sys.argv[1] if len(sys.argv) > 1 else 'best'
-model = sys.argv[2] if len(sys.argv) > 2 else 'all-mpnet-base-v2'
+model = (sys.argv[2] if len(sys.argv) > 2 else 'all-mpnet-base-v2') or None  # '': the embedded MiniLM
 seeds = [int(s) for s in sys.argv[3].split(',')] if len(sys.argv) > 3 else [42]
 keep = Path('notebooks/results/cvb')
 members = sys.argv[4].split(',') if len(sys.argv) > 4 else sorted(f.stem for f in keep.glob('*.npz'))
@@ -30,7 +31,7 @@ students = res[teacher].setdefault('students', {})
 print('teacher', teacher, {k: round(v, 4) for k, v in w.items()}, 'nested refined OOF', round(kit.pearson(teach_trn, y), 4),
       flush=True)
 for seed in seeds:
-    key = f'{student}@{model}-s{seed}'
+    key = f'{student}@{model or "minilm"}-s{seed}'
     if key in students: continue
     t0 = time.time()
     learn = kit.retrain_full(d, student, seed=seed, model=model, progress=False)
