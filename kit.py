@@ -2608,12 +2608,13 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     stops hopeless trials; or, with `folds`=K, the out-of-fold Pearson of K anchor folds, reported after each fold.
     The study lives in `storage` (default sqlite:///OUT/study.db; a database URL lets machines share it): calling
     tune again resumes it, up to `n_trials` finished trials in all, however many processes run it at once. Trial 0
-    is the recipe itself. Every finished trial is a line of OUT/log.jsonl (compare_experiments) and the best one so
-    far is OUT/best-recipe.json, a recipe that make_learner and `kit.py train --recipe` accept. `repeats`: seeds
-    to run trial 0 and the best trial again with, logged under their trial names, so compare_experiments(OUT,
-    metric=...) can tell a tuned win from seed noise (printed at the end). Each trial's training seed is in its
-    recipe, so any trial reruns exactly; the sampler's own seed is `sampler_seed` (None: a fresh one per process,
-    so that workers started together do not sample the same values). Returns the study."""
+    is the recipe itself, queued by the process that creates the study. Every finished trial is a line of
+    OUT/log.jsonl (compare_experiments) and the best one so far is OUT/best-recipe.json, a recipe that make_learner
+    and `kit.py train --recipe` accept. `repeats`: seeds to run trial 0 and the best trial again with, logged under
+    their trial names, so compare_experiments(OUT, metric=...) can tell a tuned win from seed noise (printed at the
+    end). Each trial's training seed is in its recipe, so any trial reruns exactly; the sampler's own seed is
+    `sampler_seed` (None: a fresh one per process, so that workers started together do not sample the same values).
+    Returns the study."""
     optuna = _optuna()
     base = resolve_recipe(recipe, epochs=epochs, model=model, seed=seed)
     space = dict(TUNE_SPACE if space is None else space)
@@ -2642,10 +2643,14 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     pr = {'median': optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30 if folds is None else 0),
           'halving': optuna.pruners.SuccessiveHalvingPruner(), None: optuna.pruners.NopPruner()}
     if pruner not in pr: raise UsageError(f"pruner must be 'median', 'halving' or None, got {pruner!r}")
-    study = optuna.create_study(study_name=name, storage=st, direction='maximize', load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=sampler_seed), pruner=pr[pruner])
+    kw = dict(study_name=name, storage=st, sampler=optuna.samplers.TPESampler(seed=sampler_seed), pruner=pr[pruner])
+    # only the process that creates the study enqueues the recipe: two workers started together would both find no
+    # trial and both enqueue it (skip_if_exists reads before either writes), running the same values twice
+    try: study, created = optuna.create_study(direction='maximize', **kw), True
+    except optuna.exceptions.DuplicatedStudyError: study, created = optuna.load_study(**kw), False
     start = {k: base[k] for k in space if _in_space(base[k], space[k])}
-    if len(start) == len(space): study.enqueue_trial(start, skip_if_exists=True)  # trial 0: the recipe as it is
+    if len(start) == len(space):
+        if created: study.enqueue_trial(start)  # trial 0: the recipe as it is
     else: warnings.warn(f'the recipe\'s {sorted(set(space) - set(start))} are outside the search space: trial 0 is '
                         f'sampled, not the recipe itself')
     fold_ids = None if folds is None else anchor_folds(df, folds, seed=42)
