@@ -2649,10 +2649,9 @@ def tune(df, recipe='best', space=None, n_trials=30, out='runs/tune', folds=None
     try: study, created = optuna.create_study(direction='maximize', **kw), True
     except optuna.exceptions.DuplicatedStudyError: study, created = optuna.load_study(**kw), False
     start = {k: base[k] for k in space if _in_space(base[k], space[k])}
-    if len(start) == len(space):
-        if created: study.enqueue_trial(start)  # trial 0: the recipe as it is
-    else: warnings.warn(f'the recipe\'s {sorted(set(space) - set(start))} are outside the search space: trial 0 is '
-                        f'sampled, not the recipe itself')
+    if len(start) < len(space): warnings.warn(f'the recipe\'s {sorted(set(space) - set(start))} are outside the '
+                                              f'search space: trial 0 is sampled, not the recipe itself')
+    elif created: study.enqueue_trial(start)  # trial 0: the recipe as it is
     fold_ids = None if folds is None else anchor_folds(df, folds, seed=42)
     record = lambda res: {k: v for k, v in res.items() if k not in ('oof', 'folds', 'test_preds', 'preds')}
 
