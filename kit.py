@@ -2424,7 +2424,8 @@ def cross_validate(df, recipe, n_folds=4, out='runs', name=None, seed=None, epoc
     if _rank() == 0:
         np.save(run_dir / 'oof.npy', oof)
         if test_preds: np.save(run_dir / 'test_preds.npy', np.mean(test_preds, 0))
-        append_jsonl(Path(out) / 'log.jsonl', rec)
+        # a rerun (a notebook run again, resuming) is the same run, not another seed: log it once
+        if not any(x.get('run_id') == run_id for x in read_log(out)): append_jsonl(Path(out) / 'log.jsonl', rec)
     _barrier()
     log(f'{name}: out-of-fold Pearson {rec["oof_pearson"]:.4f} (folds {", ".join(f"{x:.4f}" for x in fold_r)})')
     return dict(rec, oof=oof, folds=folds, test_preds=np.mean(test_preds, 0) if test_preds else None)
@@ -2443,6 +2444,8 @@ def compare_experiments(log='runs', baseline=None, plot=True, metric='oof'):
     run, pooled over the recipes run with several seeds; a difference is flagged 'noise' when it is under two
     standard errors of a difference of means, 2·σ·√(1/n₁ + 1/n₂)."""
     runs = read_log(log) if not isinstance(log, list) else log
+    # one record per run_id (the last): logs of older kits repeat a run each time a notebook resumed it
+    runs = list({r.get('run_id') or i: r for i, r in enumerate(runs)}.values())
     runs = [r for r in runs if r.get('metric', 'oof') == metric]  # 'oof' (cross-validated) or 'split' (tune trials)
     if not runs: raise ValueError(f'no finished runs with metric {metric!r} in {log}')
     df = pd.DataFrame([dict(name=r['name'], seed=r['seed'], pearson=r[f'{metric}_pearson'],

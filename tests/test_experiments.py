@@ -54,6 +54,8 @@ def test_cross_validate_logs_every_run(tiny_models, tmp_path):
     assert rec['recipe']['lr'] == 1e-3 and rec['recipe']['epochs'] == 1
     again = kit.cross_validate(TINY, recipe, n_folds=2, out=tmp_path, name='tiny', progress=False)
     assert again['fold_pearson'] == res['fold_pearson']  # the same run: its finished folds are reused
+    assert len(kit.read_log(tmp_path)) == 1  # and logged once: a second record would count as a second seed
+    assert kit.compare_experiments(log + log, plot=False).loc['tiny', 'runs'] == 1  # older logs repeated it
     np.testing.assert_array_equal(kit.load_run(tmp_path, res['run_id'])['oof'], res['oof'])
 
 
