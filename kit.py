@@ -1022,6 +1022,20 @@ def get_learner(dls, model, weight_decay=0.01, use_fp16=True, seed=42, **kwargs)
     return Learner(dls, model, weight_decay=weight_decay, use_fp16=use_fp16, seed=seed, **kwargs)
 
 
+def _diverged(hist):
+    """Why the last epoch of `hist` (metrics rows) looks like a diverged fit, or None: its training loss rose over the
+    epoch before (one-cycle's falling lr should lower it) while the validation Pearson fell 0.1 or more under its best
+    so far (a collapse to near-constant predictions is not a NaN, so nothing else would catch it)."""
+    if len(hist) < 2: return None
+    last, prev = hist[-1], hist[-2]
+    best = max((h['pearson'] for h in hist[:-1] if np.isfinite(h['pearson'])), default=np.nan)
+    if not (np.isfinite(best) and np.isfinite(last['pearson'])): return None
+    if last['train_loss'] > prev['train_loss'] and last['pearson'] <= best - 0.1:
+        return (f"the training loss rose ({prev['train_loss']:.4g} -> {last['train_loss']:.4g}) and the validation "
+                f"Pearson fell from {best:.4f} to {last['pearson']:.4f}")
+    return None
+
+
 class Learner:
     """A model, its DataLoaders, an optimizer and the loop that trains them (see `get_learner`)."""
 
@@ -1296,6 +1310,9 @@ class Learner:
             self._print_row(row)
             if self.checkpoint: self._save_checkpoint(fit, epoch + 1)
             if epoch == start: self._warn_if_not_learning(len(self.losses) - n_batches, lr_max, row)
+            elif (why := _diverged(self._hist)):
+                warnings.warn(f'the fit diverged: {why} at lr_max {_lr_repr(lr_max)}. Train again with a lower lr '
+                              f'(kit.py train --lr; learn.lr_find()).', stacklevel=2)
             if on_epoch is not None: on_epoch(row)
         if self.loss_func == 'pearson': self._calibrate()
         return self

@@ -427,6 +427,22 @@ def test_a_fit_that_does_not_learn_says_so(tokz):
     assert [r['epoch'] for r in rows] == [0]  # on_epoch saw the epoch's metrics row
 
 
+def test_a_fit_that_collapses_after_its_first_epoch_is_called_diverged(tokz, monkeypatch):
+    row = lambda e, loss, r: dict(epoch=e, train_loss=loss, valid_loss=loss, pearson=r)
+    # recipe `group` on all-mpnet-base-v2 at lr 6e-4, anchor fold 0: it learned a little, then predicted near-constants
+    collapsed = [row(0, 0.6123, 0.2057), row(1, 0.9990, 0.0643)]
+    assert 'the training loss rose (0.6123 -> 0.999)' in kit._diverged(collapsed)
+    walkthrough = [row(0, 0.0602, 0.6723), row(1, 0.0331, 0.7196), row(2, 0.0224, 0.7400), row(3, 0.0163, 0.7438)]
+    assert not any(kit._diverged(walkthrough[:i]) for i in range(1, 5))
+    assert kit._diverged([row(0, 0.050, 0.70), row(1, 0.051, 0.69)]) is None  # a wobble is not a collapse
+    # and fit_one_cycle says so after each later epoch that looks like one
+    monkeypatch.setattr(kit, '_diverged', lambda hist: 'it collapsed' if len(hist) == 2 else None)
+    dls = kit.get_dls(make_pairs(40, 20, seed=7), kit.build_inputs, tokz, np.arange(80), batch_size=16)
+    learn = kit.get_learner(dls, tiny_model(), precision='fp32', progress=False)
+    with pytest.warns(UserWarning, match='the fit diverged: it collapsed at lr_max 0.003.*--lr'):
+        learn.fit_one_cycle(2, 3e-3)
+
+
 def test_top_losses_and_show_results_name_the_worst_rows(fitted):
     top = fitted.top_losses(5)
     assert list(top.columns) == ['anchor', 'target', 'context', 'score', 'pred', 'error'] and len(top) == 5
