@@ -55,7 +55,7 @@ __all__ = [
     # the walkthrough
     'is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
     'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES',
-    'backbone_path', 'get_dls', 'DataLoaders', 'GroupRow', 'Grouped', 'Learner', 'get_learner', 'load_learner',
+    'backbone_path', 'backbone_name', 'get_dls', 'DataLoaders', 'GroupRow', 'Grouped', 'Learner', 'get_learner', 'load_learner',
     'set_seed', 'free_memory', 'pearson', 'write_submission', 'UsageError', 'RecipeError', 'read_meta', 'minimum',
     'steep', 'valley', 'slide', 'NonFiniteLoss', 'log', 'machine',
     # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
@@ -503,8 +503,15 @@ def resolve_checkpoint(checkpoint=None):
     anything else (a hub name, a folder) as it is."""
     if checkpoint is None: return default_checkpoint()
     name = str(checkpoint)
-    short = name.split('/')[-1] if name.startswith('sentence-transformers/') else name
+    short = backbone_name(name)
     return backbone_path(short) if short in BACKBONES else name
+
+
+def backbone_name(checkpoint):
+    """The BACKBONES name a checkpoint means (None: the embedded MiniLM; 'sentence-transformers/X': X), else itself."""
+    if checkpoint is None: return 'all-MiniLM-L6-v2'
+    name = str(checkpoint)
+    return name.split('/')[-1] if name.startswith('sentence-transformers/') else name
 
 
 def _freeze_pooler(backbone):
@@ -2206,7 +2213,8 @@ DEFAULT_RECIPE = dict(
                             # 'group' (all the targets of an anchor and context in one sequence, a score each)
     inputs=dict(sep='tokenizer'),  # build_inputs options; sep 'tokenizer' = f' {tokenizer.sep_token} ',
                                    # context 'title' = CPC titles instead of codes (load_cpc_texts)
-    epochs=4, lr=3e-4, batch_size=128, weight_decay=0.01,
+    epochs=4, lr=3e-4,      # lr: a number, or a dict of backbone name -> lr with a 'default' for any other model
+    batch_size=128, weight_decay=0.01,
     loss='mse',             # 'mse', 'bce' (on the [0, 1] score) or 'pearson'
     llrd=None,              # layer-wise lr decay: each layer group gets llrd x the lr of the group above it
     ema=None,               # decay of an exponential moving average of the weights (e.g. 0.995)
@@ -2244,8 +2252,10 @@ RECIPES = {
 # a higher lr; the other options were noise or worse
 RECIPES['best'] = _default_with(loss='pearson', llrd=0.8, lr=6e-4)
 # the targets of an anchor and context scored together in one sequence (GroupModel), with `best`'s loss and lrs;
-# batch_size counts sequences of up to group_size targets
-RECIPES['group'] = _default_with(pooling='group', loss='pearson', llrd=0.8, lr=6e-4, batch_size=8, group_passes=8)
+# batch_size counts sequences of up to group_size targets. At 6e-4 the 12-layer mpnet can collapse (README), so it
+# gets its own lr
+RECIPES['group'] = _default_with(pooling='group', loss='pearson', llrd=0.8, batch_size=8, group_passes=8,
+                                 lr={'default': 6e-4, 'all-mpnet-base-v2': 2e-4})
 # `best` with FGM adversarial training on the word embeddings: worth more than twice the epochs, for twice the compute
 RECIPES['best_fgm'] = _default_with(loss='pearson', llrd=0.8, lr=6e-4, fgm_eps=1.0)
 
@@ -2264,9 +2274,18 @@ def resolve_recipe(recipe, **overrides):
     if unknown: raise RecipeError(f'unknown recipe keys {sorted(unknown)}; known: {sorted(DEFAULT_RECIPE)}')
     r = {**DEFAULT_RECIPE, **recipe, 'inputs': dict(recipe.get('inputs', DEFAULT_RECIPE['inputs']))}
     r.update({k: v for k, v in overrides.items() if v is not None})
+    r['lr'] = _lr_for(r['lr'], r['model'])
     if r['pooling'] == 'biencoder': r['inputs']['pair'] = True  # a bi-encoder embeds anchor and target apart
     if r['pooling'] == 'group': r['inputs'].setdefault('group', 'anchor_context')
     return r
+
+
+def _lr_for(lr, model):
+    """A recipe's lr for `model`: a number as it is; from a dict, the model's own entry, else its 'default'."""
+    if not isinstance(lr, dict): return lr
+    if 'default' not in lr:
+        raise RecipeError(f"recipe lr {lr} has no 'default' entry: add one, the lr of any model it does not name")
+    return lr.get(backbone_name(model), lr['default'])
 
 
 def _read_recipe(path):

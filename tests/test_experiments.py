@@ -31,6 +31,21 @@ def test_recipes_are_plain_dicts_and_resolve():
     with pytest.raises(KeyError, match='unknown recipe keys'): kit.resolve_recipe(dict(lr=1, colour='red'))
 
 
+def test_a_recipe_can_give_each_backbone_its_own_lr():
+    # `group` collapsed on the 12-layer mpnet at MiniLM's lr: the recipe names mpnet's lr, the rest keep the default
+    assert kit.resolve_recipe('group')['lr'] == 6e-4
+    assert kit.resolve_recipe('group', model='all-MiniLM-L6-v2')['lr'] == 6e-4
+    assert kit.resolve_recipe('group', model='all-mpnet-base-v2')['lr'] == 2e-4
+    assert kit.resolve_recipe('group', model='sentence-transformers/all-mpnet-base-v2')['lr'] == 2e-4
+    assert kit.resolve_recipe('group', model='microsoft/deberta-v3-small')['lr'] == 6e-4
+    assert kit.resolve_recipe('group', model='all-mpnet-base-v2', lr=1e-4)['lr'] == 1e-4   # --lr wins
+    resolved = kit.resolve_recipe('group', model='all-mpnet-base-v2')
+    assert kit.resolve_recipe(resolved)['lr'] == 2e-4                      # a resolved recipe stays resolved
+    assert kit.resolve_recipe('best', model='all-mpnet-base-v2')['lr'] == 6e-4  # `best` carries one lr to both
+    with pytest.raises(kit.RecipeError, match="no 'default'"):
+        kit.resolve_recipe(dict(lr={'all-mpnet-base-v2': 2e-4}))
+
+
 def test_recipe_inputs_resolve_separator_and_titles(tokz, tmp_path, monkeypatch):
     (tmp_path / 'context_texts.csv').write_text('context,text\nA47,HUMAN. FURNITURE\nB60,VEHICLES\n')
     monkeypatch.setenv('KIT_CPC', str(tmp_path / 'context_texts.csv'))
