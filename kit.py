@@ -3560,7 +3560,8 @@ def _cli():
     g.add_argument('--folds', type=int, default=4, help='number of anchor folds, at least 2 (default 4)')
     g.add_argument('--full', action='store_true', help='train on every row, for the final submission')
     p.add_argument('--epochs', type=int, help="epochs, instead of the recipe's")
-    p.add_argument('--lr', type=float, help="peak learning rate, instead of the recipe's")
+    p.add_argument('--lr', type=float, help="peak learning rate, instead of the recipe's (which may "
+                                                  "depend on --model: RECIPES['group'])")
     p.add_argument('--batch-size', type=int, help="batch size (rows per optimizer step), instead of the recipe's")
     p.add_argument('--accum', type=int, help='gradient accumulation: each batch in ACCUM micro-batches, the same '
                                             'gradients in less memory (default 1)')
@@ -3655,6 +3656,8 @@ def _run(args):
                            batch_size=args.batch_size, accum=args.accum)
         df, test_df = _cli_data(args)
         out, name = Path(args.out), Path(args.recipe).stem
+        log(f'{name} on {backbone_name(r["model"])}: lr {r["lr"]:g}, batch size {r["batch_size"]} (accum {r["accum"]}), '
+            f'{r["epochs"]} epochs')
         if args.full:
             learn = retrain_full(df, r, out=out / f'{name}-full')
             log(learn.history.to_string(index=False))

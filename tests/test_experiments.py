@@ -184,6 +184,7 @@ def test_command_line_train_and_predict(tmp_path, data_dir):
             '--out', 'out')
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'out-of-fold Pearson' in r.stdout and 'valid_loss' in r.stdout
+    assert 'walkthrough on all-MiniLM-L6-v2: lr 0.0003, batch size 128 (accum 1), 1 epochs' in r.stdout
     assert len(kit.read_log(tmp_path / 'out')) == 1
     folders = kit.find_model_folders(tmp_path / 'out')
     assert len(folders) == 2  # the fold models
