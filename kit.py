@@ -55,9 +55,9 @@ __all__ = [
     # the walkthrough
     'is_kaggle', 'data_path', 'load_data', 'read_pairs', 'load_cpc_texts', 'DataError', 'anchor_split', 'anchor_folds',
     'build_inputs', 'section_tokens', 'add_special_tokens', 'get_hf_objects', 'default_checkpoint', 'BACKBONES',
-    'backbone_path', 'backbone_name', 'get_dls', 'DataLoaders', 'GroupRow', 'Grouped', 'Learner', 'get_learner', 'load_learner',
-    'set_seed', 'free_memory', 'pearson', 'write_submission', 'UsageError', 'RecipeError', 'read_meta', 'minimum',
-    'steep', 'valley', 'slide', 'NonFiniteLoss', 'log', 'machine',
+    'backbone_path', 'backbone_name', 'get_dls', 'DataLoaders', 'GroupRow', 'Grouped', 'Learner', 'get_learner',
+    'load_learner', 'set_seed', 'free_memory', 'pearson', 'write_submission', 'UsageError', 'RecipeError', 'read_meta',
+    'minimum', 'steep', 'valley', 'slide', 'NonFiniteLoss', 'log', 'machine',
     # iterating: recipes, cross-validation, the experiment log, blends, retraining, inference, DDP, Kaggle
     'RECIPES', 'DEFAULT_RECIPE', 'resolve_recipe', 'make_learner', 'fit_recipe', 'cross_validate', 'read_log',
     'compare_experiments', 'blend', 'sentence_similarity', 'phrase_embeddings', 'anchor_features', 'fit_refiner',
@@ -501,10 +501,8 @@ def _model_dir(root):
 def resolve_checkpoint(checkpoint=None):
     """A checkpoint as transformers loads it: None -> the embedded MiniLM, a BACKBONES name -> its local folder,
     anything else (a hub name, a folder) as it is."""
-    if checkpoint is None: return default_checkpoint()
-    name = str(checkpoint)
-    short = backbone_name(name)
-    return backbone_path(short) if short in BACKBONES else name
+    short = backbone_name(checkpoint)
+    return backbone_path(short) if short in BACKBONES else str(checkpoint)
 
 
 def backbone_name(checkpoint):
@@ -3560,8 +3558,8 @@ def _cli():
     g.add_argument('--folds', type=int, default=4, help='number of anchor folds, at least 2 (default 4)')
     g.add_argument('--full', action='store_true', help='train on every row, for the final submission')
     p.add_argument('--epochs', type=int, help="epochs, instead of the recipe's")
-    p.add_argument('--lr', type=float, help="peak learning rate, instead of the recipe's (which may "
-                                                  "depend on --model: RECIPES['group'])")
+    p.add_argument('--lr', type=float, help="peak learning rate, instead of the recipe's (which may depend "
+                                                 "on --model: RECIPES['group'])")
     p.add_argument('--batch-size', type=int, help="batch size (rows per optimizer step), instead of the recipe's")
     p.add_argument('--accum', type=int, help='gradient accumulation: each batch in ACCUM micro-batches, the same '
                                             'gradients in less memory (default 1)')
@@ -3656,8 +3654,8 @@ def _run(args):
                            batch_size=args.batch_size, accum=args.accum)
         df, test_df = _cli_data(args)
         out, name = Path(args.out), Path(args.recipe).stem
-        log(f'{name} on {backbone_name(r["model"])}: lr {r["lr"]:g}, batch size {r["batch_size"]} (accum {r["accum"]}), '
-            f'{r["epochs"]} epochs')
+        log(f'{name} on {backbone_name(r["model"])}: lr {r["lr"]:g}, batch size {r["batch_size"]} '
+            f'(accum {r["accum"]}), {r["epochs"]} epochs')
         if args.full:
             learn = retrain_full(df, r, out=out / f'{name}-full')
             log(learn.history.to_string(index=False))
