@@ -1,5 +1,5 @@
-# Runs notebooks/experiments.ipynb for real (not smoke, the embedded model) across sessions. Every finished fold, and the
-# tuning study, is kept gzipped in notebooks/results/experiments-run/ (committed) and restored at the start, so the next
+# Runs notebooks/experiments.ipynb for real (not smoke, the embedded model) across sessions. Every finished fold, and
+# the tuning study, is kept gzipped in notebooks/results/experiments-run/ (committed) and restored at the start, so the next
 # session's rerun skips what an earlier one finished. When the whole notebook has run, the executed copy replaces
 # notebooks/experiments.ipynb. `python experiments_run.py` (KIT_DATA set; about 12 h on 2 cores in all) -> runs/exp-nb
 from blends import keep_folds, restore_folds
@@ -19,7 +19,8 @@ def keep_tune():
     with sqlite3.connect(tune / 'study.db') as src, sqlite3.connect(tmp) as dst: src.backup(dst)
     for f in (tmp, tune / 'log.jsonl'):
         if f.is_file():
-            with open(f, 'rb') as s, kit.atomic_write(kept / 'tune' / (f.name.replace('.copy', '') + '.gz'), 'wb') as fh, \
+            dst = kept / 'tune' / (f.name.replace('.copy', '') + '.gz')
+            with open(f, 'rb') as s, kit.atomic_write(dst, 'wb') as fh, \
                     gzip.GzipFile(fileobj=fh, mode='wb', mtime=0) as z: shutil.copyfileobj(s, z)
 
 
