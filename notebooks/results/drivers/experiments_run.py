@@ -1,7 +1,8 @@
 # Runs notebooks/experiments.ipynb for real (not smoke, the embedded model) across sessions. Every finished fold, and
 # the tuning study, is kept gzipped in notebooks/results/experiments-run/ (committed) and restored at the start, so
 # the next session's rerun skips what an earlier one finished. When the whole notebook has run, the executed copy
-# replaces notebooks/experiments.ipynb. `python experiments_run.py` (KIT_DATA set; about 12 h on 2 cores in all) -> runs/exp-nb
+# replaces notebooks/experiments.ipynb. `python experiments_run.py` (KIT_DATA set; about 12 h on 2 cores in all)
+# -> runs/exp-nb
 from blends import keep_folds, restore_folds
 import gzip, os, shutil, sqlite3, subprocess, sys, time, kit
 from pathlib import Path
