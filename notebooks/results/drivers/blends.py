@@ -40,19 +40,26 @@ def pseudo_label_set(R, df, folds, test_df):
     return d, w, rf, emb, teach_trn, teach_test
 
 
+def gzip_to(src, dst):
+    """`src` gzipped into `dst`, atomically (mtime 0: the same bytes for the same file, so git sees no change)."""
+    with open(src, 'rb') as s, kit.atomic_write(dst, 'wb') as fh, gzip.GzipFile(fileobj=fh, mode='wb', mtime=0) as z:
+        shutil.copyfileobj(s, z)
+
+
+def gunzip_to(src, dst):
+    with gzip.open(src, 'rb') as s, kit.atomic_write(dst, 'wb') as fh: shutil.copyfileobj(s, fh)
+
+
 def restore_folds(runs, kept):
     """Copy the folds kept in `kept`/RUN/foldK.json.gz back to `runs`/RUN/foldK.json, where cross_validate resumes."""
     for f in Path(kept).glob('*/fold*.json.gz'):
         dst = Path(runs) / f.parent.name / f.name[:-3]
         if not dst.is_file():  # atomic_write makes the folder
-            with gzip.open(f, 'rb') as src, kit.atomic_write(dst, 'wb') as fh: shutil.copyfileobj(src, fh)
+            gunzip_to(f, dst)
 
 
 def keep_folds(runs, kept):
     """Gzip each finished fold of `runs` into `kept` (committed), so a run a session could not finish goes on in the next."""
     for f in Path(runs).glob('*/fold*.json'):
         dst = Path(kept) / f.parent.name / (f.name + '.gz')
-        if not dst.is_file():
-            with open(f, 'rb') as src, kit.atomic_write(dst, 'wb') as fh, \
-                    gzip.GzipFile(fileobj=fh, mode='wb', mtime=0) as z:
-                shutil.copyfileobj(src, z)
+        if not dst.is_file(): gzip_to(f, dst)

@@ -3,8 +3,8 @@
 # the next session's rerun skips what an earlier one finished. When the whole notebook has run, the executed copy
 # replaces notebooks/experiments.ipynb. `python experiments_run.py` (KIT_DATA set; about 12 h on 2 cores in all)
 # -> runs/exp-nb
-from blends import keep_folds, restore_folds
-import gzip, os, shutil, sqlite3, subprocess, sys, time, kit
+from blends import gunzip_to, gzip_to, keep_folds, restore_folds
+import os, shutil, sqlite3, subprocess, sys, time, kit
 from pathlib import Path
 
 out = Path('runs/exp-nb')
@@ -19,17 +19,13 @@ def keep_tune():
     tmp = out / 'study.copy.db'
     with sqlite3.connect(tune / 'study.db') as src, sqlite3.connect(tmp) as dst: src.backup(dst)
     for f in (tmp, tune / 'log.jsonl'):
-        if f.is_file():
-            dst = kept / 'tune' / (f.name.replace('.copy', '') + '.gz')
-            with open(f, 'rb') as s, kit.atomic_write(dst, 'wb') as fh, \
-                    gzip.GzipFile(fileobj=fh, mode='wb', mtime=0) as z: shutil.copyfileobj(s, z)
+        if f.is_file(): gzip_to(f, kept / 'tune' / (f.name.replace('.copy', '') + '.gz'))
 
 
 def restore_tune():
     for f in (kept / 'tune').glob('*.gz'):
         dst = tune / f.name[:-3]
-        if not dst.is_file():
-            with gzip.open(f, 'rb') as s, kit.atomic_write(dst, 'wb') as fh: shutil.copyfileobj(s, fh)
+        if not dst.is_file(): gunzip_to(f, dst)
 
 
 restore_folds(runs, kept / 'folds'); restore_tune()
